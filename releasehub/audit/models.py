@@ -1,0 +1,48 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class TimelineEvent(models.Model):
+    """One state change, as it happened. Append-only: the database refuses UPDATE and DELETE."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Roles are copied, not joined: evidence must show what the person was at the time.
+    actor_roles = models.JSONField(default=list, blank=True)
+    automatic = models.BooleanField(default=False)
+    verb = models.CharField(max_length=60)
+    summary = models.CharField(max_length=300)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=64)
+    # Every event that concerns a release names it, so a release's timeline is one index scan.
+    release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="timeline"
+    )
+    reason = models.TextField(blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # Read by the release page's timeline section.
+            models.Index(
+                fields=["release", "-occurred_at"],
+                name="timeline_by_release",
+                condition=models.Q(release__isnull=False),
+            ),
+            models.Index(fields=["target_type", "target_id"], name="timeline_by_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.verb}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Timeline events are append-only; write a new event instead.")
+        super().save(*args, **kwargs)

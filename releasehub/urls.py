@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from releasehub.health import healthz
+
+urlpatterns = [
+    path("", include("releasehub.releases.urls")),
+    path("accounts/", include("releasehub.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,39 @@
+// ReleaseHub's only script besides htmx. Loaded from 'self' under the strict CSP: no inline code.
+(function () {
+  "use strict";
+  var IST = "Asia/Kolkata";
+  var clockFormat = new Intl.DateTimeFormat("en-GB", {
+    timeZone: IST, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false
+  });
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+
+  // "2d 03:04:05" until (or "-" since) an ISO time.
+  function formatCountdown(ms) {
+    var sign = ms < 0 ? "-" : "";
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var d = Math.floor(s / 86400); s -= d * 86400;
+    var h = Math.floor(s / 3600); s -= h * 3600;
+    var m = Math.floor(s / 60); s -= m * 60;
+    return sign + (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+  }
+
+  function tick() {
+    var now = new Date();
+    document.querySelectorAll("[data-ist-clock]").forEach(function (el) {
+      el.textContent = clockFormat.format(now).replace(",", "") + " IST";
+      el.setAttribute("datetime", now.toISOString());
+    });
+    document.querySelectorAll("[data-countdown-to]").forEach(function (el) {
+      var target = Date.parse(el.getAttribute("data-countdown-to"));
+      if (!isNaN(target)) { el.textContent = formatCountdown(target - now.getTime()); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    setInterval(tick, 1000);
+  });
+  // Fragments swapped in by htmx get their countdowns filled at once, not a second later.
+  document.addEventListener("htmx:afterSettle", tick);
+})();

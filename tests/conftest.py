@@ -1,0 +1,189 @@
+"""Shared fixtures: services (real when configured), a real Chromium, a real Celery worker.
+
+With REQUIRE_SERVICES=1 a missing PostgreSQL, Redis or Chromium fails the run; otherwise the
+tests that need one are skipped, so a fresh clone passes on the embedded defaults.
+"""
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _redis_reachable() -> bool:
+    url = urlparse(settings.REDIS_URL)
+    if not settings.REDIS_URL:
+        return False
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _missing_services() -> list[str]:
+    missing = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        missing.append("PostgreSQL (DATABASE_URL=postgres://...)")
+    if not _redis_reachable():
+        missing.append("Redis (REDIS_URL=redis://...)")
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Chromium at {CHROMIUM}")
+    return missing
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_SERVICES and (missing := _missing_services()):
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but these are missing: " + "; ".join(missing))
+
+
+def need(what: str, available: bool) -> None:
+    """Skip when `what` is unavailable, or fail when the run requires every service."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _sqlite_flush_keeps_triggers() -> None:
+    """Let test teardown empty append-only tables on SQLite.
+
+    Django flushes SQLite with DELETE (PostgreSQL uses TRUNCATE, which row triggers ignore), and
+    the append-only triggers refuse DELETE. Teardown drops them, empties the table and puts the
+    same triggers back; the tests of the triggers themselves run inside a test, never here.
+    """
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    DatabaseOperations = DatabaseWrapper.ops_class
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        sql = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'append_only_%'"
+            )
+            triggers = cursor.fetchall()
+        drops = [f"DROP TRIGGER {name};" for name, _ in triggers]
+        creates = [f"{create};" for _, create in triggers]
+        return drops + sql + creates
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+@pytest.fixture
+def demo_data(db):
+    """The demo seed, as `make run` loads it (it refuses to run with DEBUG off, as tests are)."""
+    from django.test import override_settings
+
+    from releasehub.demo.seed import seed_demo
+
+    with override_settings(DEBUG=True):
+        return seed_demo()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    need("Redis", _redis_reachable())
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def postgres() -> None:
+    need("PostgreSQL", settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    need("Chromium", os.access(CHROMIUM, os.X_OK) and shutil.which(CHROMIUM) is not None)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that the test makes
+    # between browser steps are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class BrowserPage:
+    """A Playwright page that fails the test on any console error (CSP violations included)."""
+
+    def __init__(self, page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.errors: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def __getattr__(self, name: str):
+        return getattr(self.page, name)
+
+    def login(self, username: str, password: str | None = None) -> None:
+        self.page.goto(f"{self.base_url}/accounts/login/")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Password").fill(password or settings.DEMO_PASSWORD)
+        self.page.get_by_role("button", name="Log in").click()
+        self.page.wait_for_load_state()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """A factory of isolated browser pages (one per person) against the live server."""
+    contexts = []
+    pages: list[BrowserPage] = []
+
+    def make() -> BrowserPage:
+        context = browser.new_context(base_url=live_server.url, timezone_id="Asia/Kolkata")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = BrowserPage(context.new_page(), live_server.url)
+        pages.append(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    errors = [e for p in pages for e in p.errors]
+    assert not errors, f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def page(new_page) -> BrowserPage:
+    return new_page()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_url):
+    """A real Celery worker thread consuming from Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from releasehub.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
