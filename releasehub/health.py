@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from releasehub.celery import app as celery_app
+from releasehub.schedule.selectors import overdue_count
 
 
 def _database_ok() -> bool:
@@ -26,17 +27,6 @@ def _broker_ok() -> bool:
         return False
 
 
-def overdue_actions() -> int:
-    """Timed actions past due and not yet run; 0 until the timed-action engine is installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("releasehub.schedule"):
-        return 0
-    from releasehub.schedule.selectors import overdue_count
-
-    return overdue_count()
-
-
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -46,6 +36,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "status": "ok" if database and broker else "unavailable",
         "database": database,
         "broker": broker,
-        "overdue_actions": overdue_actions() if database else None,
+        "overdue_actions": overdue_count() if database else None,
     }
     return JsonResponse(body, status=200 if database and broker else 503)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "releasehub.catalog",
     "releasehub.audit",
     "releasehub.releases",
+    "releasehub.schedule",
     "releasehub.demo",
 ]
 

@@ -82,7 +82,8 @@ def _complete(release: Release, actor: User, *, rolled_back: bool = False) -> No
     else:
         steps += [
             (Release.Status.VERIFYING, start + dt.timedelta(minutes=95)),
-            (Release.Status.COMPLETED, start + dt.timedelta(minutes=110)),
+            (Release.Status.MONITORING, start + dt.timedelta(minutes=110)),
+            (Release.Status.COMPLETED, start + dt.timedelta(minutes=110, hours=24)),
         ]
     for status, at in steps:
         reason = "Payments error rate above 2% after promotion" if rolled_back else ""

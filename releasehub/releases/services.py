@@ -9,6 +9,7 @@ from releasehub.accounts.models import User
 from releasehub.accounts.rota import next_release_manager
 from releasehub.audit.timeline import record_event
 from releasehub.releases.models import Release, Train
+from releasehub.schedule.planning import replan
 
 S = Release.Status
 
@@ -74,6 +75,7 @@ def release_create(
         summary=f"{release.get_kind_display()} release {version} planned",
         after={"window_start": window_start.isoformat(), "rm": str(release_manager or "")},
     )
+    replan(release)
     return release
 
 
@@ -94,7 +96,8 @@ def release_transition(
             f"{Release.Status(to).label}."
         )
     fields = {"status": to}
-    if to == S.COMPLETED:
+    if to in (S.MONITORING, S.COMPLETED) and before.completed_at is None:
+        # Deployment and verification are done: the 24-hour post-release watch starts here.
         fields["completed_at"] = at or timezone.now()
     Release.objects.filter(pk=release.pk).update(**fields)
     for name, value in fields.items():
@@ -110,4 +113,5 @@ def release_transition(
         after={"status": to},
         occurred_at=at,
     )
+    replan(release)
     return release

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ScheduleConfig(AppConfig):
+    name = "releasehub.schedule"
+    verbose_name = "Timed actions"

@@ -1,0 +1,94 @@
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+
+
+class ActionKind(models.TextChoices):
+    PRE_RELEASE_DUE = "pre_release_due", "T-48h: pre-release checklist due"
+    FREEZE = "freeze", "Code freeze starts"
+    PRE_RELEASE_MEETING = "pre_release_meeting", "T-24h: pre-release meeting"
+    GO_NO_GO_REMINDER = "go_no_go_reminder", "Go/No-Go reminder (09:00 IST)"
+    GO_NO_GO_SUMMARY = "go_no_go_summary", "Go/No-Go summary (09:30 IST)"
+    MONITORING_WINDOW_CLOSES = "monitoring_window_closes", "Service monitoring window closes"
+    POST_RELEASE_WATCH_ENDS = "post_release_watch_ends", "24-hour post-release watch ends"
+    BACK_MERGE_REMINDER = "back_merge_reminder", "Hotfix back-merge reminder"
+    RUNBOOK_REVIEW = "runbook_review", "Runbook review reminder"
+
+
+class ActionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DISPATCHED = "dispatched", "Dispatched"
+    DONE = "done", "Done"
+    SUPERSEDED = "superseded", "Superseded"
+    CANCELLED = "cancelled", "Cancelled"
+    SKIPPED = "skipped", "Skipped (too late)"
+    FAILED = "failed", "Failed"
+
+
+LIVE_STATUSES = (ActionStatus.PENDING, ActionStatus.DISPATCHED)
+
+
+class ScheduledAction(models.Model):
+    """One thing that must happen at a time, exactly once. The database is the source of truth."""
+
+    release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.CASCADE, related_name="actions"
+    )
+    service = models.ForeignKey(
+        "catalog.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=ActionKind.choices)
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=ActionStatus.choices, default=ActionStatus.PENDING
+    )
+    # The release's schedule_version this row was planned for; older rows are superseded.
+    schedule_version = models.PositiveIntegerField(default=1)
+    # A reminder later than this is skipped (and logged); None means never skipped (a freeze).
+    grace = models.DurationField(null=True, blank=True, default=dt.timedelta(hours=1))
+    # Repeating actions (back-merge reminders) number their occurrences.
+    sequence = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            # Exactly one row per (release, kind, service, version, occurrence), written as
+            # partial constraints because SQLite has no NULLS NOT DISTINCT.
+            models.UniqueConstraint(
+                fields=["release", "kind", "schedule_version", "sequence"],
+                condition=Q(service__isnull=True, release__isnull=False),
+                name="action_once_per_release_version",
+            ),
+            models.UniqueConstraint(
+                fields=["release", "kind", "service", "schedule_version", "sequence"],
+                condition=Q(service__isnull=False),
+                name="action_once_per_service_version",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "due_at"],
+                condition=Q(release__isnull=True),
+                name="action_once_per_time_without_release",
+            ),
+        ]
+        indexes = [
+            # Read by the sweeper every second: pending rows by due time.
+            models.Index(
+                fields=["due_at"], name="action_pending_due", condition=Q(status="pending")
+            ),
+            # Read by the recovery sweep: dispatched rows whose lease may have expired.
+            models.Index(
+                fields=["lease_expires_at"],
+                name="action_dispatched_lease",
+                condition=Q(status="dispatched"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.due_at:%Y-%m-%d %H:%M}Z ({self.status})"
