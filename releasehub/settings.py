@@ -4,6 +4,7 @@ Defaults give a newcomer a working app with no server at all (SQLite under var/ 
 kombu's filesystem broker); production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -18,7 +19,12 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def _read(name: str, cast, default):
-    """Read one variable; a value that does not parse stops start-up naming the variable."""
+    """Read one variable; a value that does not parse stops start-up naming the variable.
+
+    An empty value counts as unset, so a copied .env.example changes nothing.
+    """
+    if os.environ.get(name, "").strip() == "":
+        os.environ.pop(name, None)
     try:
         return cast(name, default=default)
     except (ValueError, TypeError, ImproperlyConfigured) as exc:

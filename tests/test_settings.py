@@ -74,3 +74,16 @@ def test_display_time_zone_is_ist_and_storage_is_utc(settings):
     assert settings.TIME_ZONE == "Asia/Kolkata"
     assert settings.USE_TZ is True
     assert settings.CELERY_TIMEZONE == "UTC"
+
+
+def test_empty_values_count_as_unset_so_a_copied_env_example_works():
+    result = run(
+        f"{SETUP}; from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])",
+        DATABASE_URL="",
+        REDIS_URL="",
+        EMAIL_URL="",
+        SECRET_KEY="",
+        DEBUG="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
