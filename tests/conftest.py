@@ -62,6 +62,12 @@ def need(what: str, available: bool) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _fast_passwords() -> None:
+    # Tests make dozens of people (the demo seed alone twelve); PBKDF2 would dominate the run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _sqlite_flush_keeps_triggers() -> None:
     """Let test teardown empty append-only tables on SQLite.
 

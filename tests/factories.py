@@ -5,8 +5,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from releasehub.accounts.models import Role, RoleAssignment, Squad, User
+from releasehub.catalog.models import FrontendApp, Service
 from releasehub.releases.clock import default_window
-from releasehub.releases.models import Release
+from releasehub.releases.models import Release, ScopeTicket, Train
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -54,3 +55,55 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     kind = Release.Kind.REGULAR
     window_start = factory.LazyFunction(lambda: default_window(next_wednesday())[0])
     window_end = factory.LazyAttribute(lambda r: r.window_start + dt.timedelta(hours=2))
+
+
+class TrainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Train
+        django_get_or_create = ["name"]
+
+    name = "Bi-weekly release train"
+    anchor_date = factory.LazyFunction(lambda: next_wednesday())
+
+
+def squad(slug: str) -> Squad:
+    return Squad.objects.get(slug=slug)
+
+
+def service(slug: str) -> Service:
+    return Service.objects.get(slug=slug)
+
+
+def app(slug: str) -> FrontendApp:
+    return FrontendApp.objects.get(slug=slug)
+
+
+class ScopeTicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScopeTicket
+        skip_postgeneration_save = True
+
+    release = factory.SubFactory(ReleaseFactory)
+    key = factory.Sequence(lambda n: f"PAT-{n + 1}")
+    title = "A change"
+    squad = factory.LazyFunction(lambda: squad("patient"))
+    added_by = factory.SubFactory(UserFactory)
+    merged = True
+    ci_passing = True
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)
+
+    @factory.post_generation
+    def apps(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.apps.set(extracted)
+
+
+def release_in(days: int, **kwargs) -> Release:
+    """A regular release whose Wednesday window is at least `days` days away."""
+    day = next_wednesday(timezone.localdate() + dt.timedelta(days=days))
+    start, end = default_window(day)
+    return ReleaseFactory(window_start=start, window_end=end, **kwargs)

@@ -78,7 +78,8 @@ def test_display_time_zone_is_ist_and_storage_is_utc(settings):
 
 def test_empty_values_count_as_unset_so_a_copied_env_example_works():
     result = run(
-        f"{SETUP}; from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])",
+        f"{SETUP}; from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'])",
         DATABASE_URL="",
         REDIS_URL="",
         EMAIL_URL="",

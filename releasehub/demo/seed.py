@@ -1,4 +1,6 @@
-"""Demo data: people for every role, the RM rota, six months of trains and the next ones.
+"""Demo data: people for every role, the RM rota, six months of trains, the next four, and the
+scope of the next one that is still open (tickets, risks, flags, on-call, dashboards, rollback
+plans, freeze exceptions) plus one hotfix tracked to its back-merge.
 
 Idempotent: every row is looked up by a natural key first, so running it twice adds nothing.
 """
@@ -13,8 +15,25 @@ from releasehub.accounts.models import Role, RoleAssignment, RotaMember, Squad, 
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.catalog.runbook import ensure_catalog
 from releasehub.releases.clock import IST, default_window
-from releasehub.releases.models import Release, Train
-from releasehub.releases.services import release_create, release_transition, suggest_version
+from releasehub.releases.models import FollowUp, OnCallRole, Release, RollbackStrategy, Train
+from releasehub.releases.services import (
+    dashboard_add,
+    dashboard_validate,
+    flag_add,
+    freeze_exception_decide,
+    freeze_exception_request,
+    hotfix_confirm,
+    hotfix_create,
+    hotfix_decide,
+    oncall_assign,
+    release_create,
+    release_transition,
+    risk_add,
+    rollback_plan_save,
+    suggest_version,
+    ticket_add,
+    train_fill,
+)
 
 # username, full name, roles (role, squad slug or None), RM rota position or None
 PEOPLE = [
@@ -94,11 +113,10 @@ def seed_releases(people: dict[str, User], today: dt.date) -> None:
     train, _ = Train.objects.get_or_create(name=TRAIN_NAME, defaults={"anchor_date": TRAIN_ANCHOR})
     dates = train.occurrences(today - dt.timedelta(days=HISTORY_DAYS), 20)
     past = [d for d in dates if d < today]
-    upcoming = [d for d in dates if d >= today][:2]
     rolled_back_date = past[-3] if len(past) >= 3 else None
     hotfix_after = past[-5] if len(past) >= 5 else None
     now = timezone.now()
-    for day in past + upcoming:
+    for day in past:
         if Release.objects.filter(train=train, train_date=day).exists():
             continue
         start, end = default_window(day)
@@ -109,23 +127,188 @@ def seed_releases(people: dict[str, User], today: dt.date) -> None:
             actor=people["asha"],
             train=train,
             train_date=day,
-            summary=f"Bi-weekly train of {day:%d %b %Y}",
+            summary=f"{train.name}: {day:%d %b %Y}",
         )
         if end < now:
             _complete(release, release.release_manager, rolled_back=day == rolled_back_date)
         if day == hotfix_after:
-            hotfix_start = dt.datetime.combine(
-                day + dt.timedelta(days=1), dt.time(15, 0), tzinfo=IST
-            )
-            hotfix = release_create(
-                version=suggest_version(day + dt.timedelta(days=1), Release.Kind.HOTFIX),
-                kind=Release.Kind.HOTFIX,
-                window_start=hotfix_start,
-                window_end=hotfix_start + dt.timedelta(hours=1),
-                actor=people["asha"],
-                summary="Appointments: double booking when two patients pick the same slot",
-            )
-            _complete(hotfix, hotfix.release_manager)
+            seed_hotfix(people, day + dt.timedelta(days=1))
+    # The next four occurrences, as the train keeps them.
+    train_fill(train, actor=people["asha"])
+
+
+def seed_hotfix(people: dict[str, User], day: dt.date) -> None:
+    start = dt.datetime.combine(day, dt.time(15, 0), tzinfo=IST)
+    hotfix = hotfix_create(
+        actor=people["rahul"],
+        version=suggest_version(day, Release.Kind.HOTFIX),
+        window_start=start,
+        window_end=start + dt.timedelta(hours=1),
+        production_tag=suggest_version(day - dt.timedelta(days=1)),
+        problem="Appointments: double booking when two patients pick the same slot",
+        incident_url="https://incidents.example.com/INC-2041",
+        branch=f"hotfix/{day:%Y%m%d}-double-booking",
+        risk_assessment="Low: one query gains a row lock; no migration.",
+        tests_run="Booking concurrency tests, appointments integration suite",
+        tests_result="passed",
+        supervising_sre=people["kiran"],
+        at=start - dt.timedelta(hours=2),
+    )
+    hotfix_decide(
+        hotfix,
+        actor=people["asha"],
+        approve=True,
+        comment="Approved: patients are affected now; Kiran on standby.",
+        at=start - dt.timedelta(hours=1),
+    )
+    _complete(hotfix.release, people["asha"])
+    done = start + dt.timedelta(hours=2)
+    for kind, who in (
+        (FollowUp.CHANGELOG, "rahul"),
+        (FollowUp.INCIDENT, "kiran"),
+        (FollowUp.BACK_MERGE, "rahul"),
+    ):
+        hotfix_confirm(hotfix, actor=people[who], kind=kind, at=done)
+
+
+# key, title, squad, services, apps, merged, CI passing
+TICKETS = [
+    (
+        "PAT-101",
+        "Reschedule from the booking page",
+        "patient",
+        ["appointments"],
+        ["patient-web"],
+        True,
+        True,
+    ),
+    (
+        "DOC-214",
+        "Provider availability cache",
+        "doctor",
+        ["providers"],
+        ["doctor-web"],
+        True,
+        False,
+    ),
+    ("ADM-88", "Bulk clinic import", "admin", [], ["admin-console"], False, False),
+    ("SHR-310", "Token refresh for messaging", "shared", ["identity", "messaging"], [], True, True),
+]
+# component slug, strategy, previous version or flag, steps
+PLANS = [
+    (
+        "appointments",
+        RollbackStrategy.REDEPLOY_CONTAINER,
+        "appointments:2026.11.18",
+        "Redeploy the previous image; no migration in this release.",
+    ),
+    (
+        "providers",
+        RollbackStrategy.TOGGLE_FLAG,
+        "provider-availability-cache",
+        "Turn the flag off; the cache is bypassed at once.",
+    ),
+    (
+        "identity",
+        RollbackStrategy.REVERT_MIGRATION,
+        "identity 0042",
+        "Run the reverse migration, then redeploy identity:2026.11.18.",
+    ),
+    (
+        "patient-web",
+        RollbackStrategy.REDEPLOY_BUILD,
+        "patient-web build 1187",
+        "Promote build 1187 again and purge the CDN.",
+    ),
+    (
+        "doctor-web",
+        RollbackStrategy.REDEPLOY_BUILD,
+        "doctor-web build 904",
+        "Promote build 904 again.",
+    ),
+]
+
+
+def seed_scope(people: dict[str, User], release: Release) -> None:
+    """Scope for the next release that is not frozen yet (idempotent: only when it has none)."""
+    if release.tickets.exists():
+        return
+    services = {s.slug: s for s in Service.objects.all()}
+    apps = {a.slug: a for a in FrontendApp.objects.all()}
+    squads = {s.slug: s for s in Squad.objects.all()}
+    reps = {"patient": "priya", "doctor": "rahul", "admin": "sana", "shared": "dev"}
+    for key, title, squad, svc, app, merged, ci in TICKETS:
+        ticket_add(
+            release=release,
+            actor=people[reps[squad]],
+            key=key,
+            title=title,
+            squad=squads[squad],
+            services=[services[s] for s in svc],
+            apps=[apps[a] for a in app],
+            link=f"https://tracker.example.com/browse/{key}",
+            merged=merged,
+            ci_passing=ci,
+        )
+    for slug, strategy, previous, steps in PLANS:
+        rollback_plan_save(
+            release=release,
+            actor=people["kiran"],
+            component=services.get(slug) or apps[slug],
+            strategy=strategy,
+            previous=previous,
+            steps=steps,
+        )
+    risk_add(
+        release=release,
+        actor=people["asha"],
+        description="Token refresh changes how every app signs in",
+        mitigation="Canary on patient-web first; identity on-call watches login errors.",
+    )
+    flag_add(
+        release=release,
+        actor=people["rahul"],
+        name="provider-availability-cache",
+        default_state="off; enabled for 10% of clinics after release",
+    )
+    for role, who in (
+        (OnCallRole.SRE_PRIMARY, "kiran"),
+        (OnCallRole.BACKEND, "dev"),
+        (OnCallRole.QA, "neha"),
+    ):
+        oncall_assign(release=release, actor=people["asha"], role=role, person=people[who])
+    board = dashboard_add(
+        release=release,
+        actor=people["kiran"],
+        name="Identity login errors",
+        url="https://grafana.example.com/d/identity-login",
+    )
+    dashboard_validate(board, actor=people["kiran"])
+    dashboard_add(
+        release=release,
+        actor=people["rahul"],
+        name="Provider cache hit rate",
+        url="https://grafana.example.com/d/provider-cache",
+    )
+    approved = freeze_exception_request(
+        release=release,
+        actor=people["dev"],
+        items="SHR-315",
+        reason="Messaging retries flood the queue on token expiry",
+        risk="Low: retry limit only",
+        rollback_note="Redeploy messaging:2026.11.18",
+    )
+    freeze_exception_decide(
+        approved, actor=people["asha"], approve=True, comment="Approved: fixes a live problem."
+    )
+    freeze_exception_request(
+        release=release,
+        actor=people["rahul"],
+        items="DOC-220",
+        reason="Slot search times out for large clinics",
+        risk="Medium: changes a query plan",
+        rollback_note="Toggle provider-availability-cache off",
+    )
 
 
 @transaction.atomic
@@ -136,4 +319,11 @@ def seed_demo(today: dt.date | None = None) -> dict[str, User]:
         )
     people = seed_people()
     seed_releases(people, today or timezone.localdate())
+    now = timezone.now()
+    upcoming = Release.objects.filter(
+        kind=Release.Kind.REGULAR, status=Release.Status.PLANNED, window_start__gt=now
+    ).order_by("window_start")
+    target = next((r for r in upcoming if not r.is_frozen(now)), None)
+    if target:
+        seed_scope(people, target)
     return people

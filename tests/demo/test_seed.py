@@ -29,7 +29,7 @@ def test_seed_is_idempotent():
     assert _counts() == first
 
 
-def test_seed_has_six_months_of_history_a_hotfix_a_rollback_and_the_next_two_trains():
+def test_seed_has_six_months_of_history_a_hotfix_a_rollback_and_the_next_four_trains():
     seed_demo(today=TODAY)
     regular = Release.objects.filter(kind=Release.Kind.REGULAR)
     past = regular.filter(window_start__date__lt=TODAY)
@@ -37,7 +37,7 @@ def test_seed_has_six_months_of_history_a_hotfix_a_rollback_and_the_next_two_tra
     assert min(r.window_start.date() for r in past) <= TODAY - dt.timedelta(days=170)
     assert Release.objects.filter(kind=Release.Kind.HOTFIX, status="completed").count() == 1
     assert past.filter(status=Release.Status.ROLLED_BACK).count() == 1
-    assert regular.filter(window_start__date__gte=TODAY, status="planned").count() == 2
+    assert regular.filter(window_start__date__gte=TODAY, status="planned").count() == 4
 
 
 def test_seed_gives_every_role_a_person():

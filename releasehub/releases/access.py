@@ -1,0 +1,68 @@
+"""Who may do what on a release: one helper per object, predicates per action."""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from releasehub.accounts.models import Role, Squad, User
+from releasehub.releases.models import Release
+
+Predicate = Callable[[User], bool]
+
+
+def is_rm(user: User) -> bool:
+    return user.has_role(Role.RELEASE_MANAGER)
+
+
+def adds_scope(user: User) -> bool:
+    """The RM and squad reps add scope (reps only for their own squads' tickets)."""
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SQUAD_REP)
+
+
+def adds_for_squad(user: User, squad: Squad) -> bool:
+    return is_rm(user) or user.has_role(Role.SQUAD_REP, squad=squad)
+
+
+def plans_rollback(user: User) -> bool:
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SQUAD_REP, Role.SRE)
+
+
+def validates_dashboards(user: User) -> bool:
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SRE, Role.QA_LEAD)
+
+
+def requests_hotfix(user: User) -> bool:
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SQUAD_REP, Role.SRE)
+
+
+def confirms_follow_ups(user: User) -> bool:
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SRE, Role.SQUAD_REP)
+
+
+def anyone(user: User) -> bool:
+    return True
+
+
+def capabilities(user: User) -> dict[str, bool]:
+    """What the page offers this user; the views check the same predicates on POST."""
+    return {
+        "rm": is_rm(user),
+        "scope": adds_scope(user),
+        "plan": plans_rollback(user),
+        "validate": validates_dashboards(user),
+        "hotfix": requests_hotfix(user),
+        "follow_up": confirms_follow_ups(user),
+    }
+
+
+def get_release_for(request: HttpRequest, code, may: Predicate = anyone) -> Release:
+    """The release named in the URL, or 404; 403 when the user may not do this to it."""
+    try:
+        release = get_object_or_404(Release.objects.select_related("release_manager"), code=code)
+    except (ValueError, TypeError):
+        raise Http404("No such release") from None
+    if not may(request.user):
+        raise PermissionDenied("Your role does not allow this.")
+    return release

@@ -1,0 +1,32 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from releasehub.releases.models import Release
+from releasehub.releases.services import release_transition
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_dashboard_counts_down_in_ist_and_polls_only_while_live(page, demo_data):
+    page.login("asha")
+    countdown = page.locator("#dashboard-live [data-countdown-to]").first
+    expect(countdown).to_have_text(re.compile(r"^(\d+d )?\d\d:\d\d:\d\d$"))
+    expect(page.locator("#dashboard-live")).to_have_attribute("data-live", "false")
+    assert page.locator("#dashboard-live").get_attribute("hx-trigger") is None
+    expect(page.locator("#dashboard-live")).to_contain_text("No rollback plan for Messaging")
+
+    release = Release.objects.filter(status="planned").order_by("window_start").first()
+    release_transition(release, Release.Status.GO, actor=None)
+    page.reload()
+    live = page.locator("#dashboard-live")
+    expect(live).to_have_attribute("hx-trigger", "every 20s")
+    # When the release leaves the live statuses, the next poll swaps polling off.
+    release_transition(release, Release.Status.NO_GO, actor=None, reason="Payments not ready")
+    with page.expect_response(
+        lambda r: r.request.headers.get("hx-request") == "true", timeout=25_000
+    ):
+        pass
+    expect(live).to_have_attribute("data-live", "false")
+    expect(page.locator("#dashboard-live .status").first).to_have_text("No-Go")

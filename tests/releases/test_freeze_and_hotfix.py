@@ -1,0 +1,208 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, transaction
+
+from releasehub.accounts.models import Role
+from releasehub.audit.models import TimelineEvent
+from releasehub.releases import services
+from releasehub.releases.clock import IST, default_window
+from releasehub.releases.models import (
+    FollowUp,
+    FreezeExceptionDecision,
+    HotfixApproval,
+    Release,
+    ScopeTicket,
+)
+from releasehub.releases.services import AlreadyDecided, ScopeFrozen, ServiceError, TransitionError
+from tests.factories import ReleaseFactory, ScopeTicketFactory, rm, squad, user_with
+
+pytestmark = pytest.mark.django_db
+
+FRIDAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=IST)
+MONDAY_EVENING = dt.datetime(2026, 11, 30, 18, 0, tzinfo=IST)
+
+
+@pytest.fixture
+def release():
+    start, end = default_window(dt.date(2026, 12, 2))
+    return ReleaseFactory(version="2026.12.02", window_start=start, window_end=end)
+
+
+@pytest.fixture
+def rep():
+    return user_with(Role.SQUAD_REP, "patient")
+
+
+def _add(release, actor, key="PAT-1"):
+    return services.ticket_add(
+        release=release, actor=actor, key=key, title="Change", squad=squad("patient")
+    )
+
+
+def _request(release, actor, items="PAT-9"):
+    return services.freeze_exception_request(
+        release=release,
+        actor=actor,
+        items=items,
+        reason="Fixes a crash",
+        risk="Low",
+        rollback_note="Revert the commit",
+    )
+
+
+def test_scope_is_open_before_the_freeze_and_on_the_timeline(release, rep):
+    with time_machine.travel(FRIDAY, tick=False):
+        ticket = _add(release, rep)
+    assert ticket.freeze_exception is None
+    assert TimelineEvent.objects.filter(verb="scope.ticket_added", actor=rep).exists()
+
+
+def test_after_monday_1800_ist_new_scope_is_refused_even_before_the_engine_froze_it(release, rep):
+    with time_machine.travel(MONDAY_EVENING, tick=False):
+        assert release.status == Release.Status.PLANNED
+        with pytest.raises(ScopeFrozen, match="freeze exception"):
+            _add(release, rep)
+    assert not ScopeTicket.objects.exists()
+
+
+def test_one_minute_before_the_freeze_scope_is_still_open(release, rep):
+    with time_machine.travel(MONDAY_EVENING - dt.timedelta(minutes=1), tick=False):
+        _add(release, rep)
+
+
+def test_an_approved_exception_lets_its_tickets_in_and_no_others(release, rep):
+    with time_machine.travel(FRIDAY, tick=False):
+        services.release_freeze(release)  # the test helper: the engine does this on Monday
+        exception = _request(release, rep, items="pat-9, PAT-10")
+        with pytest.raises(ScopeFrozen):
+            _add(release, rep, key="PAT-9")  # pending is not approved
+        services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="OK")
+        ticket = _add(release, rep, key="PAT-9")
+        assert ticket.freeze_exception == exception
+        with pytest.raises(ScopeFrozen):
+            _add(release, rep, key="PAT-11")
+    assert exception.keys == ["PAT-9", "PAT-10"]
+
+
+def test_a_rejected_exception_covers_nothing(release, rep):
+    with time_machine.travel(FRIDAY, tick=False):
+        services.release_freeze(release)
+        exception = _request(release, rep)
+        services.freeze_exception_decide(exception, actor=rm(), approve=False, comment="Too risky")
+        with pytest.raises(ScopeFrozen):
+            _add(release, rep, key="PAT-9")
+
+
+def test_merging_during_the_freeze_is_a_change_but_a_ci_result_is_not(release, rep):
+    with time_machine.travel(FRIDAY, tick=False):
+        ticket = ScopeTicketFactory(release=release, merged=False, ci_passing=False)
+        services.release_freeze(release)
+        services.ticket_update(ticket, actor=rep, merged=False, ci_passing=True)
+        with pytest.raises(ScopeFrozen):
+            services.ticket_update(ticket, actor=rep, merged=True, ci_passing=True)
+    ticket.refresh_from_db()
+    assert (ticket.merged, ticket.ci_passing) == (False, True)
+
+
+def test_nobody_decides_on_their_own_exception(release):
+    manager = rm()
+    with time_machine.travel(FRIDAY, tick=False):
+        exception = _request(release, manager)
+        with pytest.raises(PermissionDenied):
+            services.freeze_exception_decide(exception, actor=manager, approve=True, comment="me")
+    assert not FreezeExceptionDecision.objects.exists()
+
+
+def test_a_decision_needs_a_comment(release, rep):
+    with time_machine.travel(FRIDAY, tick=False):
+        exception = _request(release, rep)
+        with pytest.raises(ServiceError):
+            services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="  ")
+    assert not FreezeExceptionDecision.objects.exists()
+
+
+def test_a_second_decision_is_refused_and_the_first_stands(release, rep):
+    with time_machine.travel(FRIDAY, tick=False):
+        exception = _request(release, rep)
+        services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="yes")
+        with pytest.raises(AlreadyDecided):
+            services.freeze_exception_decide(exception, actor=rm(), approve=False, comment="no")
+    decision = FreezeExceptionDecision.objects.get()
+    assert decision.decision == "approved"
+    assert TimelineEvent.objects.filter(verb__startswith="freeze.exception_a").count() == 1
+
+
+def test_an_empty_exception_request_is_refused(release, rep):
+    with pytest.raises(ServiceError):
+        services.freeze_exception_request(
+            release=release, actor=rep, items="PAT-1", reason=" ", risk="r", rollback_note="n"
+        )
+
+
+def test_decisions_and_requests_are_append_only_in_the_database(release, rep):
+    with time_machine.travel(FRIDAY, tick=False):
+        exception = _request(release, rep)
+        services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="yes")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        FreezeExceptionDecision.objects.update(decision="rejected")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        type(exception).objects.filter(pk=exception.pk).update(reason="forged")
+
+
+def _hotfix(actor):
+    start = FRIDAY + dt.timedelta(hours=3)
+    return services.hotfix_create(
+        actor=actor,
+        version="2026.11.27-hf1",
+        window_start=start,
+        window_end=start + dt.timedelta(hours=1),
+        production_tag="2026.11.18",
+        problem="Double booking",
+        incident_url="https://incidents.example.com/INC-1",
+        branch="hotfix/double-booking",
+        risk_assessment="Low",
+        tests_run="Booking tests",
+        tests_result="passed",
+        supervising_sre=user_with(Role.SRE),
+    )
+
+
+def test_a_hotfix_cannot_proceed_before_an_rm_other_than_the_requester_approves():
+    requester, approver = rm(), rm()
+    with time_machine.travel(FRIDAY, tick=False):
+        hotfix = _hotfix(requester)
+        release = hotfix.release
+        assert release.kind == Release.Kind.HOTFIX and release.freeze_at is None
+        with pytest.raises(TransitionError, match="approval"):
+            services.release_transition(release, Release.Status.DEPLOYING, actor=requester)
+        with pytest.raises(PermissionDenied):
+            services.hotfix_decide(hotfix, actor=requester, approve=True, comment="mine")
+        services.hotfix_decide(hotfix, actor=approver, approve=True, comment="Go")
+        services.release_transition(release, Release.Status.DEPLOYING, actor=approver)
+        with pytest.raises(ServiceError, match="after the hotfix is deployed"):
+            services.hotfix_confirm(hotfix, actor=approver, kind=FollowUp.BACK_MERGE)
+        services.release_transition(release, Release.Status.VERIFYING, actor=approver)
+        services.hotfix_confirm(hotfix, actor=approver, kind=FollowUp.BACK_MERGE, note="PR 88")
+        with pytest.raises(AlreadyDecided):
+            services.hotfix_confirm(hotfix, actor=requester, kind=FollowUp.BACK_MERGE)
+    back_merge = hotfix.follow_ups.get()
+    assert (back_merge.confirmed_by, back_merge.note) == (approver, "PR 88")
+
+
+def test_a_rejected_hotfix_is_cancelled_with_the_comment():
+    with time_machine.travel(FRIDAY, tick=False):
+        hotfix = _hotfix(user_with(Role.SQUAD_REP, "doctor"))
+        services.hotfix_decide(hotfix, actor=rm(), approve=False, comment="Roll back instead")
+    hotfix.release.refresh_from_db()
+    assert hotfix.release.status == Release.Status.CANCELLED
+    assert HotfixApproval.objects.get().decision == "rejected"
+
+
+def test_the_last_completed_release_is_the_default_production_tag():
+    ReleaseFactory(version="2026.11.04", status="completed", completed_at=FRIDAY - dt.timedelta(20))
+    ReleaseFactory(version="2026.11.18", status="completed", completed_at=FRIDAY - dt.timedelta(6))
+    ReleaseFactory(version="2026.12.02")
+    assert services.last_production_tag() == "2026.11.18"
