@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "releasehub.audit",
     "releasehub.releases",
     "releasehub.schedule",
+    "releasehub.notify",
     "releasehub.demo",
 ]
 
@@ -217,7 +218,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The one place periodic work is defined (beat). The timed-action engine adds its sweeps here.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Timed actions: claim due rows every second (the engine's lateness is about this period);
+    # a sweep not started within 5 s is dropped, the next one does its work.
+    "schedule-sweep": {"task": "schedule.sweep", "schedule": 1.0, "options": {"expires": 5}},
+    # Return rows whose lease expired (killed worker, lost message); plan the quarterly review.
+    "schedule-recover": {"task": "schedule.recover", "schedule": 15.0, "options": {"expires": 30}},
+    # Re-enqueue outbox messages whose delivery task was lost.
+    "notify-recover": {"task": "notify.recover", "schedule": 30.0, "options": {"expires": 60}},
+}
 
 LOGGING = {
     "version": 1,

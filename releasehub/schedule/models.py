@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.db import models
 from django.db.models import Q
@@ -14,6 +15,8 @@ class ActionKind(models.TextChoices):
     POST_RELEASE_WATCH_ENDS = "post_release_watch_ends", "24-hour post-release watch ends"
     BACK_MERGE_REMINDER = "back_merge_reminder", "Hotfix back-merge reminder"
     RUNBOOK_REVIEW = "runbook_review", "Runbook review reminder"
+    # Does nothing but fire: `manage.py bench_schedule` measures the engine's lateness with it.
+    PROBE = "probe", "Engine probe (benchmark)"
 
 
 class ActionStatus(models.TextChoices):
@@ -32,6 +35,7 @@ LIVE_STATUSES = (ActionStatus.PENDING, ActionStatus.DISPATCHED)
 class ScheduledAction(models.Model):
     """One thing that must happen at a time, exactly once. The database is the source of truth."""
 
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     release = models.ForeignKey(
         "releases.Release", null=True, blank=True, on_delete=models.CASCADE, related_name="actions"
     )
@@ -47,8 +51,9 @@ class ScheduledAction(models.Model):
     schedule_version = models.PositiveIntegerField(default=1)
     # A reminder later than this is skipped (and logged); None means never skipped (a freeze).
     grace = models.DurationField(null=True, blank=True, default=dt.timedelta(hours=1))
-    # Repeating actions (back-merge reminders) number their occurrences.
+    # Repeating actions (back-merge reminders, runbook reviews) number their occurrences.
     sequence = models.PositiveIntegerField(default=0)
+    # Claims so far (a claim is one dispatch); the recovery sweep gives up after MAX_ATTEMPTS.
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     fired_at = models.DateTimeField(null=True, blank=True)
@@ -71,6 +76,7 @@ class ScheduledAction(models.Model):
                 condition=Q(service__isnull=False),
                 name="action_once_per_service_version",
             ),
+            # Quarterly runbook reviews (and probes) belong to no release: one per kind and time.
             models.UniqueConstraint(
                 fields=["kind", "due_at"],
                 condition=Q(release__isnull=True),
@@ -88,7 +94,20 @@ class ScheduledAction(models.Model):
                 name="action_dispatched_lease",
                 condition=Q(status="dispatched"),
             ),
+            # Read by the SRE "timed actions" page: the latest failures.
+            models.Index(
+                fields=["-finished_at"], name="action_failed_recent", condition=Q(status="failed")
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.due_at:%Y-%m-%d %H:%M}Z ({self.status})"
+
+    @property
+    def lateness(self) -> dt.timedelta | None:
+        """How long after its due time the action fired (or was found too late)."""
+        return self.fired_at - self.due_at if self.fired_at else None
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES

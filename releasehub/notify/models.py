@@ -1,0 +1,82 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Outbox(models.Model):
+    """One message to one recipient on one channel, written in the transaction of its cause.
+
+    Unique per (action, channel, recipient): however often an action is delivered, each person
+    is told once. The delivery task sends it and records every attempt.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    action = models.ForeignKey(
+        "schedule.ScheduledAction", on_delete=models.CASCADE, related_name="messages"
+    )
+    # Copied from the action so that a release's delivery log is one index scan.
+    release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the delivery task should look at it again; the recovery sweep re-enqueues late ones.
+    next_attempt_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "channel", "recipient"], name="outbox_once_per_recipient"
+            ),
+        ]
+        indexes = [
+            # Read by the notify recovery sweep: pending messages whose next attempt is late.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_pending_next",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} to {self.recipient}: {self.subject}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending an outbox message. Append-only: the delivery log is evidence."""
+
+    outbox = models.ForeignKey(Outbox, on_delete=models.PROTECT, related_name="attempts_log")
+    attempted_at = models.DateTimeField()
+    ok = models.BooleanField()
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.attempted_at:%Y-%m-%d %H:%M} {'sent' if self.ok else 'failed'}"

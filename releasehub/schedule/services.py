@@ -1,0 +1,261 @@
+"""The timed-action engine: claim due rows, run each once, recover what a crash left behind.
+
+    pending --claim_due()--> dispatched --run_action()--> done | skipped | superseded
+                                 |  lease expired: recover_expired_leases() --> pending
+                                 |  failed MAX_ATTEMPTS times --> failed
+
+Exactly once comes from the database, never from the broker: claiming is a row lock that
+skips rows another sweeper holds; running locks the release, then the row, re-checks that the
+row is still dispatched and of the release's current schedule version, and marks it done in
+the same transaction as its effect. A duplicate message, a second beat or a second sweeper
+finds the row no longer claimable or no longer dispatched and does nothing. A lost message or
+a killed worker leaves the row dispatched; its lease expires and the recovery sweep returns it.
+"""
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from releasehub.audit.timeline import record_event
+from releasehub.releases.models import Release
+from releasehub.schedule.effects import EFFECTS, back_merge_confirmed
+from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
+from releasehub.schedule.planning import (
+    KINDS_A_RELEASE_CANNOT_CANCEL,
+    ensure_quarterly_runbook_review,
+    plan_next_back_merge_reminder,
+)
+
+log = logging.getLogger(__name__)
+
+# How long a claimed row belongs to its message. An effect takes milliseconds; a minute covers
+# a busy worker, and a lost message is re-run a minute (plus one recovery period) later.
+LEASE = dt.timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+CLAIM_BATCH = 500
+# One sweep claims batches until nothing is due or this much time went by (backlog after an
+# outage): the next beat tick continues.
+SWEEP_BUDGET_SECONDS = 0.5
+
+
+def enqueue_actions(ids: list[int]) -> None:
+    """Publish `run_action(id)` for claimed rows. Called on commit of the claim."""
+    from releasehub.schedule.tasks import run_action
+
+    try:
+        for pk in ids:
+            run_action.delay(pk)
+    except Exception:
+        # The rows stay dispatched; their lease expires and the recovery sweep returns them.
+        log.exception("could not enqueue %d timed actions; recovery will retry", len(ids))
+
+
+def claim_due(
+    *,
+    now: dt.datetime | None = None,
+    limit: int = CLAIM_BATCH,
+    on_claimed: Callable[[list[int]], None] = enqueue_actions,
+) -> list[int]:
+    """Mark up to `limit` due rows dispatched with a lease; enqueue them once this commits."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A claim may be lost in a database crash without harm (the row is pending again
+            # and its message finds it not dispatched), so it need not wait for the WAL flush.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        # SKIP LOCKED: concurrent sweepers split the due rows instead of waiting for each other
+        # (on SQLite a no-op: its writers are serialised by BEGIN IMMEDIATE).
+        ids = list(
+            ScheduledAction.objects.select_for_update(skip_locked=True)
+            .filter(status=ActionStatus.PENDING, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        ScheduledAction.objects.filter(pk__in=ids, status=ActionStatus.PENDING).update(
+            status=ActionStatus.DISPATCHED,
+            attempts=F("attempts") + 1,
+            lease_expires_at=now + LEASE,
+        )
+        transaction.on_commit(lambda: on_claimed(ids))
+    return ids
+
+
+def sweep(*, on_claimed: Callable[[list[int]], None] = enqueue_actions) -> int:
+    """The beat's one-second job: claim everything due, batch after batch, within a budget."""
+    started = time.monotonic()
+    claimed = 0
+    while True:
+        batch = claim_due(on_claimed=on_claimed)
+        claimed += len(batch)
+        if len(batch) < CLAIM_BATCH or time.monotonic() - started > SWEEP_BUDGET_SECONDS:
+            return claimed
+
+
+def _finish(action: ScheduledAction, status: str, now: dt.datetime, note: str = "") -> None:
+    action.status = status
+    action.finished_at = now
+    action.lease_expires_at = None
+    action.note = note or action.note
+    if status in (ActionStatus.DONE, ActionStatus.SKIPPED):
+        action.fired_at = now
+    action.save(update_fields=["status", "finished_at", "lease_expires_at", "note", "fired_at"])
+
+
+def _continue_series(action: ScheduledAction, now: dt.datetime) -> None:
+    # Back-merge reminders repeat until the back-merge is confirmed: each plans the next.
+    if action.kind == ActionKind.BACK_MERGE_REMINDER and not back_merge_confirmed(action.release):
+        plan_next_back_merge_reminder(action, now)
+
+
+def run_action(action_id: int) -> str | None:
+    """Apply one claimed action exactly once. Returns its final status, or None if the row was
+    not ours to run (a duplicate delivery, or superseded/cancelled since it was claimed)."""
+    release_id = (
+        ScheduledAction.objects.filter(pk=action_id).values_list("release_id", flat=True).first()
+    )
+    with transaction.atomic():
+        # Release first, then the row: the order every planner uses, so no deadlock.
+        release = None
+        if release_id is not None:
+            # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
+            release = Release.objects.select_for_update(of=("self",))
+            release = release.select_related("release_manager")
+            release = release.filter(pk=release_id).first()
+        action = (
+            ScheduledAction.objects.select_for_update(of=("self",))
+            .select_related("service")
+            .filter(pk=action_id)
+            .first()
+        )
+        if action is None or action.status != ActionStatus.DISPATCHED:
+            log.info("timed action %s is not dispatched; duplicate delivery ignored", action_id)
+            return None
+        action.release = release
+        now = timezone.now()
+        if (
+            release is not None
+            and action.kind not in KINDS_A_RELEASE_CANNOT_CANCEL
+            and action.schedule_version != release.schedule_version
+        ):
+            _finish(action, ActionStatus.SUPERSEDED, now, "Planned for an older schedule.")
+            return ActionStatus.SUPERSEDED
+        late = now - action.due_at
+        if action.grace is not None and late > action.grace:
+            _skip(action, now, late)
+            return ActionStatus.SKIPPED
+        # Done first, effect second, one transaction: an effect that replans the release
+        # (completing it, say) no longer sees this row as live.
+        _finish(action, ActionStatus.DONE, now)
+        note = EFFECTS[action.kind](action)
+        if note:
+            ScheduledAction.objects.filter(pk=action.pk).update(note=note)
+            action.note = note
+        _continue_series(action, now)
+    return ActionStatus.DONE
+
+
+def _skip(action: ScheduledAction, now: dt.datetime, late: dt.timedelta) -> None:
+    note = f"Skipped: {_human(late)} late, past its grace of {_human(action.grace)}."
+    _finish(action, ActionStatus.SKIPPED, now, note)
+    log.warning("timed action %s (%s) skipped: %s", action.pk, action.kind, note)
+    record_event(
+        verb="schedule.skipped",
+        target=action,
+        release=action.release,
+        summary=f"{action.get_kind_display()} skipped: {_human(late)} late",
+        reason=note,
+    )
+    _continue_series(action, now)
+
+
+def _human(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def action_failed(action_id: int, error: str) -> None:
+    """The effect raised (and rolled back). Keep the row dispatched with a lease that grows with
+    the attempts, so the recovery sweep retries it later; give up after MAX_ATTEMPTS."""
+    now = timezone.now()
+    with transaction.atomic():
+        action = (
+            ScheduledAction.objects.select_for_update()
+            .filter(pk=action_id, status=ActionStatus.DISPATCHED)
+            .first()
+        )
+        if action is None:
+            return
+        action.note = f"Attempt {action.attempts} failed: {error}"[:2000]
+        if action.attempts >= MAX_ATTEMPTS:
+            _finish(action, ActionStatus.FAILED, now, action.note)
+            log.error("timed action %s failed for good: %s", action_id, error)
+            return
+        action.lease_expires_at = now + LEASE * 2**action.attempts
+        action.save(update_fields=["note", "lease_expires_at"])
+
+
+def recover_expired_leases(*, now: dt.datetime | None = None, limit: int = CLAIM_BATCH) -> int:
+    """Return dispatched rows whose lease expired (killed worker, lost message) to pending."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A claim may be lost in a database crash without harm (the row is pending again
+            # and its message finds it not dispatched), so it need not wait for the WAL flush.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        # SKIP LOCKED: a row an executor holds right now is running, not lost.
+        rows = list(
+            ScheduledAction.objects.select_for_update(skip_locked=True)
+            .filter(status=ActionStatus.DISPATCHED, lease_expires_at__lt=now)
+            .values_list("pk", "attempts")[:limit]
+        )
+        retry = [pk for pk, attempts in rows if attempts < MAX_ATTEMPTS]
+        give_up = [pk for pk, attempts in rows if attempts >= MAX_ATTEMPTS]
+        ScheduledAction.objects.filter(pk__in=retry, status=ActionStatus.DISPATCHED).update(
+            status=ActionStatus.PENDING, lease_expires_at=None
+        )
+        ScheduledAction.objects.filter(pk__in=give_up, status=ActionStatus.DISPATCHED).update(
+            status=ActionStatus.FAILED,
+            lease_expires_at=None,
+            finished_at=now,
+            note=f"Gave up after {MAX_ATTEMPTS} attempts.",
+        )
+    if rows:
+        log.warning("recovered %d timed actions, %d failed for good", len(retry), len(give_up))
+    return len(retry)
+
+
+def recovery_sweep() -> int:
+    """The beat's slower job: expired leases, and the next quarterly runbook review."""
+    recovered = recover_expired_leases()
+    ensure_quarterly_runbook_review()
+    return recovered
+
+
+@transaction.atomic
+def action_retry(action: ScheduledAction, *, actor) -> bool:
+    """SRE/staff: give a failed action another round of attempts (it stays a manual act)."""
+    changed = ScheduledAction.objects.filter(pk=action.pk, status=ActionStatus.FAILED).update(
+        status=ActionStatus.PENDING, attempts=0, finished_at=None
+    )
+    if changed:
+        record_event(
+            verb="schedule.retried",
+            target=action,
+            release=action.release,
+            actor=actor,
+            summary=f"{action.get_kind_display()} retried by hand",
+        )
+    return bool(changed)
