@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "releasehub.releases",
     "releasehub.schedule",
     "releasehub.notify",
+    "releasehub.readiness",
     "releasehub.demo",
 ]
 

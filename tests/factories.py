@@ -107,3 +107,43 @@ def release_in(days: int, **kwargs) -> Release:
     day = next_wednesday(timezone.localdate() + dt.timedelta(days=days))
     start, end = default_window(day)
     return ReleaseFactory(window_start=start, window_end=end, **kwargs)
+
+
+# Readiness (checklists, Go/No-Go, QA) ------------------------------------------------------
+
+
+def readiness_reference_data() -> None:
+    """Squads, catalog and checklist templates. Data migrations seed them, but transactional
+    tests flush every table afterwards, so tests that need them put them back (idempotent)."""
+    from releasehub.catalog.models import FrontendApp, Service
+    from releasehub.catalog.runbook import ensure_catalog
+    from releasehub.readiness.models import ChecklistTemplateItem
+    from releasehub.readiness.runbook import ensure_templates
+
+    ensure_catalog(Squad, Service, FrontendApp)
+    ensure_templates(ChecklistTemplateItem)
+
+
+def readiness_cast() -> dict[str, User]:
+    """The runbook's people, named as in the demo seed so browser tests can log in as them."""
+    readiness_reference_data()
+    return {
+        "asha": user_with(Role.RELEASE_MANAGER, username="asha"),
+        "priya": user_with(Role.SQUAD_REP, "patient", username="priya"),
+        "rahul": user_with(Role.SQUAD_REP, "doctor", username="rahul"),
+        "sana": user_with(Role.SQUAD_REP, "admin", username="sana"),
+        "dev": user_with(Role.SQUAD_REP, "shared", username="dev"),
+        "kiran": user_with(Role.SRE, username="kiran"),
+        "neha": user_with(Role.QA_LEAD, username="neha"),
+        "arjun": user_with(Role.LEADERSHIP, username="arjun"),
+    }
+
+
+def readiness_release(**kwargs) -> Release:
+    """A release with its checklists copied from the templates, as release_create will do."""
+    from releasehub.readiness.services import checklists_create_for
+
+    readiness_reference_data()
+    release = ReleaseFactory(**kwargs)
+    checklists_create_for(release)
+    return release

@@ -1,0 +1,73 @@
+"""Input checks for the readiness forms. Who acts is never a field: it is request.user."""
+
+from django import forms
+
+from releasehub.accounts.models import User
+from releasehub.readiness.models import ItemState, SignOffDecision, SmokeOutcome, Suite
+from releasehub.readiness.services import Then
+
+MAX_COUNT = 10_000_000
+
+
+class SignOffForm(forms.Form):
+    slot = forms.CharField(max_length=40)
+    decision = forms.ChoiceField(choices=SignOffDecision.choices)
+    comment = forms.CharField(max_length=2000, required=False)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=SignOffDecision.choices)
+    reason = forms.CharField(max_length=2000, required=False)
+    override_reason = forms.CharField(max_length=2000, required=False)
+    then = forms.ChoiceField(choices=Then.choices, required=False)
+
+
+class InvolvementForm(forms.Form):
+    squad = forms.SlugField(max_length=50)
+    involved = forms.TypedChoiceField(
+        choices=[("yes", "Involved"), ("no", "Not involved")], coerce=lambda v: v == "yes"
+    )
+    reason = forms.CharField(max_length=2000, required=False)
+
+
+class ItemUpdateForm(forms.Form):
+    state = forms.ChoiceField(choices=ItemState.choices)
+    reason = forms.CharField(max_length=2000, required=False)
+    evidence = forms.CharField(max_length=500, required=False)
+
+
+class ItemAssignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True), to_field_name="username", required=False
+    )
+
+
+class SmokeForm(forms.Form):
+    item = forms.UUIDField()
+    outcome = forms.ChoiceField(choices=SmokeOutcome.choices)
+    notes = forms.CharField(max_length=2000, required=False)
+
+
+class RegressionForm(forms.Form):
+    suite = forms.ChoiceField(choices=Suite.choices)
+    passed = forms.IntegerField(min_value=0, max_value=MAX_COUNT)
+    failed = forms.IntegerField(min_value=0, max_value=MAX_COUNT)
+    skipped = forms.IntegerField(min_value=0, max_value=MAX_COUNT)
+    link = forms.URLField(max_length=300, required=False, assume_scheme="https")
+
+
+class MeetingForm(forms.Form):
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(is_active=True, role_assignments__isnull=False).distinct(),
+        to_field_name="username",
+    )
+    notes = forms.CharField(max_length=10_000, required=False)
+    decisions = forms.CharField(max_length=10_000, required=False)
+
+
+def first_error(form: forms.Form) -> str:
+    """One readable sentence for the page: 'Passed: Ensure this value is greater than …'."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label or name.replace("_", " ").capitalize()
+        return f"{label}: {errors[0]}" if name != "__all__" else errors[0]
+    return "Check the form."
