@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "schedule-recover": {"task": "schedule.recover", "schedule": 15.0, "options": {"expires": 30}},
     # Re-enqueue outbox messages whose delivery task was lost.
     "notify-recover": {"task": "notify.recover", "schedule": 30.0, "options": {"expires": 60}},
+    # Trains keep their next four releases planned, also after a release completes.
+    "train-fill": {"task": "releases.train_fill", "schedule": 3600.0, "options": {"expires": 600}},
 }
 
 LOGGING = {

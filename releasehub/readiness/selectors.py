@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from releasehub.accounts.models import Role, Squad, User
@@ -419,3 +419,33 @@ def readiness_page(release: Release, *, now: dt.datetime | None = None) -> Readi
             ManualIntervention.objects.filter(release=release).select_related("actor")
         ),
     )
+
+
+# Who a reminder is for --------------------------------------------------------------------
+
+
+def open_item_owners(release: Release, phase: str = Phase.PRE_RELEASE) -> list[User]:
+    """Whom the phase's open or blocked items wait for: the named owner, or everyone holding
+    the item's owner role. Computed items count as open until the data says they are done."""
+    waiting = [row.item for row in _checklist_rows(release, [phase])[phase] if not row.complete]
+    named = {item.owner for item in waiting if item.owner_id}
+    roles = {item.owner_role for item in waiting if not item.owner_id}
+    # "The RM" of an item is this release's manager, not every Release Manager on the rota.
+    if Role.RELEASE_MANAGER in roles and release.release_manager is not None:
+        named.add(release.release_manager)
+    roles.discard(Role.RELEASE_MANAGER)
+    holders = User.objects.filter(is_active=True, role_assignments__role__in=roles) if roles else []
+    return sorted(named | set(holders), key=lambda user: user.username)
+
+
+def unsigned_signers(release: Release) -> list[User]:
+    """The people who may give a sign-off that is still missing or stale."""
+    waiting = [
+        row.slot for row in go_no_go_state(release).rows if row.status in ("missing", "stale")
+    ]
+    if not waiting:
+        return []
+    holds_a_slot = Q()
+    for slot in waiting:
+        holds_a_slot |= Q(role_assignments__role=slot.role, role_assignments__squad=slot.squad)
+    return list(User.objects.filter(holds_a_slot, is_active=True).distinct().order_by("username"))

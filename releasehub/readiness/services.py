@@ -92,11 +92,18 @@ def _text(value: str, what: str, *, required: bool = True) -> str:
 
 @transaction.atomic
 def checklists_create_for(release: Release) -> list[ChecklistItem]:
-    """Copy the active templates into the release, once (later calls return what exists)."""
+    """Copy the active templates into the release, once (later calls return what exists).
+
+    A hotfix has its own short clock (no freeze, no T-48h, no meeting): it gets the smoke and
+    post-release checklists only.
+    """
     locked = Release.objects.select_for_update().get(pk=release.pk)
     existing = list(ChecklistItem.objects.filter(release=locked))
     if existing:
         return existing
+    templates = ChecklistTemplateItem.objects.filter(active=True)
+    if locked.is_hotfix:
+        templates = templates.filter(phase__in=[Phase.SMOKE, Phase.POST_RELEASE])
     items = ChecklistItem.objects.bulk_create(
         ChecklistItem(
             release=locked,
@@ -107,7 +114,7 @@ def checklists_create_for(release: Release) -> list[ChecklistItem]:
             owner_role=t.owner_role,
             computed_by=t.computed_by,
         )
-        for t in ChecklistTemplateItem.objects.filter(active=True)
+        for t in templates
     )
     record_event(
         verb="readiness.checklists_created",

@@ -36,7 +36,11 @@ from releasehub.releases.models import (
     Train,
     parse_keys,
 )
-from releasehub.schedule.planning import replan
+from releasehub.schedule.planning import (
+    plan_back_merge_reminders,
+    replan,
+    stop_back_merge_reminders,
+)
 
 S = Release.Status
 
@@ -132,6 +136,10 @@ def release_create(
         occurred_at=at,
     )
     replan(release)
+    # Imported here: readiness builds on releases (it moves and cancels them on a No-Go).
+    from releasehub.readiness.services import checklists_create_for
+
+    checklists_create_for(release)
     return release
 
 
@@ -176,6 +184,13 @@ def release_transition(
         occurred_at=at,
     )
     replan(release)
+    if release.is_hotfix and to == S.VERIFYING:
+        # Deployed: the back-merge into main is due now, reminded every 4 hours until confirmed.
+        back_merged = HotfixFollowUp.objects.filter(
+            hotfix__release=release, kind=FollowUp.BACK_MERGE
+        ).exists()
+        if not back_merged:
+            plan_back_merge_reminders(release, deployed_at=at)
     return release
 
 
@@ -425,7 +440,8 @@ def ticket_update(ticket: ScopeTicket, *, actor: User, merged: bool, ci_passing:
         fields.append("freeze_exception")
     ticket.save(update_fields=fields)
     record_event(
-        verb="scope.ticket_updated",
+        # Merging changes what ships (sign-offs go stale); a CI result only reports on it.
+        verb="scope.ticket_updated" if before["merged"] != merged else "ci.ticket_status",
         target=ticket,
         release=locked,
         actor=actor,
@@ -499,7 +515,7 @@ def oncall_assign(*, release: Release, actor: User, role: str, person: User) -> 
         release=locked, role=role, defaults={"person": person}
     )
     record_event(
-        verb="scope.oncall_assigned",
+        verb="oncall.assigned",
         target=assignment,
         release=locked,
         actor=actor,
@@ -515,7 +531,7 @@ def dashboard_add(*, release: Release, actor: User, name: str, url: str) -> Moni
     locked = _lock_open(release)
     board = MonitoringDashboard.objects.create(release=locked, name=name, url=url, added_by=actor)
     record_event(
-        verb="scope.dashboard_added",
+        verb="monitoring.dashboard_added",
         target=board,
         release=locked,
         actor=actor,
@@ -536,7 +552,7 @@ def dashboard_validate(board: MonitoringDashboard, *, actor: User) -> Monitoring
         raise AlreadyDecided(f"{board.name} was already validated.")
     board.validated_by, board.validated_at = actor, now
     record_event(
-        verb="scope.dashboard_validated",
+        verb="monitoring.dashboard_validated",
         target=board,
         release=locked,
         actor=actor,
@@ -579,7 +595,7 @@ def rollback_plan_save(
         },
     )
     record_event(
-        verb="scope.rollback_plan_saved",
+        verb="rollback.plan_saved",
         target=plan,
         release=locked,
         actor=actor,
@@ -784,6 +800,8 @@ def hotfix_confirm(
                 reason=note,
                 occurred_at=at,
             )
+            if kind == FollowUp.BACK_MERGE:
+                stop_back_merge_reminders(hotfix.release)
     except IntegrityError:
         raise AlreadyDecided(f"{label} was already confirmed.") from None
     return row

@@ -15,6 +15,7 @@ from releasehub.accounts.models import Role, User
 from releasehub.audit.timeline import record_event
 from releasehub.catalog.models import Service
 from releasehub.notify.services import outbox_add
+from releasehub.readiness.selectors import open_item_owners, unsigned_signers
 from releasehub.releases import services as release_services
 from releasehub.releases.clock import IST, POST_RELEASE_WATCH
 from releasehub.releases.models import FollowUp, HotfixFollowUp, Release
@@ -57,15 +58,14 @@ def _rm_and(release: Release | None, *roles: str) -> list[User]:
 
 
 def pre_release_checklist_recipients(release: Release) -> list[User]:
-    """T-48h. For now the RM, every squad representative and SRE; the checklist issue narrows
-    this to the owners of open pre-release checklist items (and the RM)."""
-    return _rm_and(release, Role.SQUAD_REP, Role.SRE)
+    """T-48h: the RM and the owners of open pre-release checklist items."""
+    owners = [u for u in open_item_owners(release) if u.pk != release.release_manager_id]
+    return _rm_and(release) + owners
 
 
 def go_no_go_reminder_recipients(release: Release) -> list[User]:
-    """09:00 IST. For now the RM, every squad representative and SRE; the sign-off issue narrows
-    this to the signers who have not signed yet."""
-    return _rm_and(release, Role.SQUAD_REP, Role.SRE)
+    """09:00 IST: the signers whose sign-off is missing or stale (the RM gets 09:30's summary)."""
+    return unsigned_signers(release)
 
 
 def pre_release_meeting_recipients(release: Release) -> list[User]:

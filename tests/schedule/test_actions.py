@@ -41,11 +41,33 @@ def _ist(y, mo, d, h, mi) -> dt.datetime:
 def test_t_minus_48h_reminds_checklist_owners_and_the_rm(release, clock):
     clock.move_to(_ist(2026, 11, 30, 10, 0))
     assert fire_due() == [ActionStatus.DONE]
-    assert _recipients(release, ActionKind.PRE_RELEASE_DUE) == {"asha", "priya", "rahul", "kiran"}
+    # Owners by role: squad reps (tickets, flags), QA (regression), SRE (infra, rollback plans);
+    # the RM's items go to this release's RM only, not to vikram, the other rota member.
+    assert _recipients(release, ActionKind.PRE_RELEASE_DUE) == {
+        "asha",
+        "priya",
+        "rahul",
+        "kiran",
+        "neha",
+    }
     body = _body(release, ActionKind.PRE_RELEASE_DUE)
     assert "pre-release checklist is due" in body
     assert "Due by: Mon 30 Nov 2026, 18:00 IST" in body  # before the freeze
     assert f"http://127.0.0.1:8000/releases/{release.code}/" in body
+
+
+def test_t_minus_48h_leaves_out_owners_whose_items_are_done(release, clock, people):
+    from releasehub.readiness.models import Suite
+    from releasehub.readiness.services import regression_record
+
+    for suite in Suite.values:  # the regression item is computed from these
+        regression_record(
+            release=release, actor=people["qa"], suite=suite, passed=10, failed=0, skipped=0
+        )
+    clock.move_to(_ist(2026, 11, 30, 10, 0))
+    fire_due()
+    assert "neha" not in _recipients(release, ActionKind.PRE_RELEASE_DUE)
+    assert "kiran" in _recipients(release, ActionKind.PRE_RELEASE_DUE)
 
 
 def test_freeze_at_monday_1800_ist_freezes_the_release_and_tells_the_squads(release, clock):
@@ -97,17 +119,24 @@ def test_go_no_go_reminds_signers_at_0900_and_summarises_for_the_rm_at_0930(rele
     fire_due()
     clock.move_to(_ist(2026, 12, 2, 9, 0))
     assert fire_due() == [ActionStatus.DONE]
-    assert _recipients(release, ActionKind.GO_NO_GO_REMINDER) == {
-        "asha",
-        "priya",
-        "rahul",
-        "kiran",
-    }
+    # The signers who owe a sign-off; the RM gets the 09:30 summary instead.
+    assert _recipients(release, ActionKind.GO_NO_GO_REMINDER) == {"priya", "rahul", "kiran"}
     assert "Due by: Wed 02 Dec 2026, 09:30 IST" in _body(release, ActionKind.GO_NO_GO_REMINDER)
     clock.move_to(_ist(2026, 12, 2, 9, 30))
     assert fire_due() == [ActionStatus.DONE]
     assert _recipients(release, ActionKind.GO_NO_GO_SUMMARY) == {"asha"}
     assert "record Go or No-Go" in _body(release, ActionKind.GO_NO_GO_SUMMARY)
+
+
+def test_go_no_go_reminder_skips_those_who_signed(release, clock, people):
+    from releasehub.readiness.selectors import SRE_SLOT
+    from releasehub.readiness.services import signoff_record
+
+    clock.move_to(_ist(2026, 12, 2, 8, 0))
+    signoff_record(release=release, actor=people["sre"], slot=SRE_SLOT, decision="go")
+    clock.move_to(_ist(2026, 12, 2, 9, 0))
+    fire_due()
+    assert _recipients(release, ActionKind.GO_NO_GO_REMINDER) == {"priya", "rahul"}
 
 
 def test_no_outbox_row_for_a_person_without_an_email(release, clock, people):

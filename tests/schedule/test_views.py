@@ -74,7 +74,7 @@ def test_release_fragments_list_actions_and_deliveries_in_constant_queries(
     clock.move_to(dt.datetime(2026, 11, 30, 10, 0, tzinfo=IST))
     fire_due()
     action = release.actions.get(kind=ActionKind.PRE_RELEASE_DUE)
-    outbox_add(action=action, users=[people["qa"]], subject="extra", body="x")
+    outbox_add(action=action, users=[people["leader"]], subject="extra", body="x")
     with django_assert_num_queries(2):
         actions = actions_for_release(release)
         deliveries = deliveries_for_release(release)
