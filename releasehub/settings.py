@@ -192,6 +192,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# How often the dashboard refreshes itself while a release is live.
+DASHBOARD_POLL_SECONDS = _read("DASHBOARD_POLL_SECONDS", env.int, 20)
+
 # Demo accounts share one documented password; it is refused when DEBUG is off.
 DEMO_PASSWORD = "releasehub-demo"
 

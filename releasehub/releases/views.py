@@ -5,6 +5,7 @@ Scope sections of the ticket page (tickets, plans, exceptions, ...) live in scop
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,7 +57,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cards": cards,
         "now": now,
         "live": any(r.status in Release.LIVE_STATUSES for r in upcoming),
+        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "approvals": selectors.pending_approvals_for(request.user),
+        # The nearest open release is the current one.
+        **selectors.current_release_panels(upcoming[0] if upcoming else None),
     }
     template = "releases/dashboard.html"
     if request.htmx:
@@ -214,6 +218,7 @@ def render_section(
     """The section (htmx) or the whole page, with bound forms showing their errors."""
     context = detail_context(request, release.code, bound)
     if not request.htmx:
+        context.update(selectors.other_app_sections(context["release"]))
         return render(request, PAGE, context, status=400 if bound else 200)
     html = render_to_string(f"{PAGE}#{section}", context, request)
     for extra in ALSO_REFRESH.get(section, ["timeline"]):
@@ -232,7 +237,9 @@ def section_done(request: HttpRequest, release: Release, section: str, message: 
 @login_required
 def release_detail(request: HttpRequest, code) -> HttpResponse:
     release = get_release_for(request, code)
-    return render(request, PAGE, detail_context(request, release.code))
+    context = detail_context(request, release.code)
+    context.update(selectors.other_app_sections(context["release"]))
+    return render(request, PAGE, context)
 
 
 # Release-level actions (RM) ----------------------------------------------------------------

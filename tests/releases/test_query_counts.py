@@ -9,11 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from releasehub.accounts.models import Role
+from releasehub.notify.models import Outbox
+from releasehub.readiness.models import Phase, SignOff
+from releasehub.readiness.selectors import SRE_SLOT
+from releasehub.readiness.services import checklists_create_for, signoff_record, smoke_record
 from releasehub.releases import services
 from releasehub.releases.models import FreezeException, Release, RollbackPlan
+from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import (
     ScopeTicketFactory,
     app,
+    readiness_reference_data,
     release_in,
     rm,
     service,
@@ -94,6 +100,17 @@ def _counts(client, urls) -> list[tuple[int, list[str]]]:
     return counts
 
 
+# Exact counts, so that a change is seen and re-baselined on purpose. The ticket page and the
+# dashboard include the readiness panels (Go/No-Go: squads, sign-offs, involvement, decisions,
+# last scope change, checklist items), the timed actions and the delivery log.
+DASHBOARD_QUERIES = 17
+LIST_QUERIES = 6
+DETAIL_QUERIES = 30
+CALENDAR_QUERIES = 4
+DASHBOARD_QUERIES_ON_GO = 27
+DETAIL_QUERIES_WITH_CHECKLISTS = 39
+
+
 @pytest.mark.parametrize("filter_", ["upcoming", "past", "hotfixes", "all"])
 def test_page_query_counts_do_not_grow_from_5_to_200_releases(client, filter_):
     manager, requester = rm(), user_with(Role.SQUAD_REP, "patient")
@@ -107,16 +124,17 @@ def test_page_query_counts_do_not_grow_from_5_to_200_releases(client, filter_):
         reverse("releases:detail", args=[first.code]),
         reverse("releases:calendar"),
     ]
+    expected = [DASHBOARD_QUERIES, LIST_QUERIES, DETAIL_QUERIES, CALENDAR_QUERIES]
     client.get(urls[0])  # warm the session
     with_5 = _counts(client, urls)
     _add_more(manager, 195)
     assert Release.objects.count() == 200
     with_200 = _counts(client, urls)
-    for url, (n5, sql5), (n200, sql200) in zip(urls, with_5, with_200, strict=True):
+    for url, n, (n5, sql5), (n200, sql200) in zip(urls, expected, with_5, with_200, strict=True):
         assert n200 == n5, f"{url}: {n5} queries with 5 releases, {n200} with 200:\n" + "\n".join(
             sql200
         )
-        assert n5 <= 30, "\n".join(sql5)
+        assert n5 == n, f"{url}: {n5} queries, expected {n}:\n" + "\n".join(sql5)
 
 
 def _add_more(manager, count):
@@ -131,7 +149,83 @@ def test_the_dashboard_stops_polling_when_nothing_is_live(client):
     release = release_in(14, release_manager=manager)
     client.force_login(manager)
     html = client.get(reverse("releases:dashboard")).content.decode()
-    assert 'data-live="false"' in html and "hx-trigger" not in html
+    # The Go/No-Go panel polls itself before release day; the dashboard itself does not.
+    assert '<div id="dashboard-live" data-live="false">' in html
     services.release_transition(release, Release.Status.GO, actor=manager)
     html = client.get(reverse("releases:dashboard"), HTTP_HX_REQUEST="true").content.decode()
     assert html.lstrip().startswith('<div id="dashboard-live" hx-get="/" hx-trigger="every 20s"')
+
+
+# The other apps' sections of the release page and the dashboard ----------------------------
+
+
+def _readiness_rows(release: Release, count: int, people: dict) -> None:
+    """`count` timed actions, deliveries, sign-offs and (once it is Go) smoke results."""
+    now = timezone.now()
+    kinds = list(ActionKind)
+    first = ScheduledAction.objects.filter(release=release).count()
+    actions = ScheduledAction.objects.bulk_create(
+        ScheduledAction(
+            release=release,
+            kind=kinds[i % len(kinds)],
+            service=service("payments") if i % 2 else None,
+            due_at=now + dt.timedelta(minutes=i),
+            status=ActionStatus.DONE if i % 3 else ActionStatus.PENDING,
+            fired_at=now if i % 3 else None,
+            sequence=1000 + first + i,
+        )
+        for i in range(count)
+    )
+    Outbox.objects.bulk_create(
+        Outbox(
+            action=actions[i],
+            release=release,
+            recipient=f"person{first + i}@example.com",
+            subject=f"Reminder {i}",
+            body="b",
+            next_attempt_at=now,
+        )
+        for i in range(count)
+    )
+    slot = SRE_SLOT
+    items = [i for i in checklists_create_for(release) if i.phase == Phase.SMOKE]
+    for i in range(count):
+        decision, comment = ("go", "") if i % 2 else ("no_go", f"not yet {i}")
+        signoff_record(
+            release=release, actor=people["sre"], slot=slot, decision=decision, comment=comment
+        )
+        if release.status != Release.Status.GO:
+            continue
+        outcome, notes = ("passed", "") if i % 2 else ("failed", f"broken {i}")
+        smoke_record(items[i % len(items)], actor=people["qa"], outcome=outcome, notes=notes)
+
+
+def test_release_page_and_dashboard_do_not_grow_with_actions_deliveries_and_sign_offs(client):
+    readiness_reference_data()
+    manager, requester = rm(), user_with(Role.SQUAD_REP, "patient")
+    people = {"sre": user_with(Role.SRE), "qa": user_with(Role.QA_LEAD)}
+    release = _scoped(14, manager, requester)
+    # GO: the dashboard shows both the Go/No-Go and the smoke panel of the current release.
+    Release.objects.filter(pk=release.pk).update(status=Release.Status.GO)
+    release.refresh_from_db()
+    other = _scoped(28, manager, requester)
+    client.force_login(manager)
+    urls = [reverse("releases:dashboard"), reverse("releases:detail", args=[release.code])]
+    client.get(urls[0])  # warm the session
+    _readiness_rows(release, 5, people)
+    _readiness_rows(other, 5, people)
+    with_5 = _counts(client, urls)
+    _readiness_rows(release, 45, people)
+    assert ScheduledAction.objects.filter(release=release).count() >= 50
+    assert SignOff.objects.filter(release=release).count() == 50
+    with_50 = _counts(client, urls)
+    for url, (n5, _), (n50, sql50) in zip(urls, with_5, with_50, strict=True):
+        assert n50 == n5, f"{url}: {n5} queries with 5 rows, {n50} with 50:\n" + "\n".join(sql50)
+    # With checklists created, the panels also load their updates and smoke results and the
+    # computed items' data; on Go the dashboard adds the smoke panel to the Go/No-Go panel.
+    assert [n for n, _ in with_50] == [
+        DASHBOARD_QUERIES_ON_GO,
+        DETAIL_QUERIES_WITH_CHECKLISTS,
+    ], "\n\n".join("\n".join(sql) for _, sql in with_50)
+    page = client.get(urls[1]).content.decode()
+    assert "Smoke test failed" in page and "not yet" in page and "person49@example.com" in page

@@ -1,0 +1,161 @@
+"""The other apps' sections on the release page and the dashboard: Go/No-Go, QA smoke, timed
+actions and the delivery log; only full pages build them, never the page's htmx fragments."""
+
+import pytest
+from django.urls import reverse
+
+from releasehub.accounts.models import Role
+from releasehub.notify.services import outbox_add
+from releasehub.readiness.models import Phase
+from releasehub.readiness.services import checklists_create_for, smoke_record
+from releasehub.releases import selectors
+from releasehub.releases.models import Release
+from releasehub.schedule.models import ActionKind
+from releasehub.schedule.planning import replan
+from tests.factories import readiness_reference_data, release_in, rm, user_with
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def manager():
+    return rm(username="asha")
+
+
+@pytest.fixture
+def release(manager):
+    readiness_reference_data()
+    release = release_in(14, version="2030.01.01", release_manager=manager)
+    checklists_create_for(release)
+    replan(release)
+    freeze = release.actions.get(kind=ActionKind.FREEZE)
+    outbox_add(action=freeze, users=[manager], subject="Code freeze for 2030.01.01", body="b")
+    return release
+
+
+def _set_status(release: Release, status: str) -> None:
+    Release.objects.filter(pk=release.pk).update(status=status)
+    release.refresh_from_db()
+
+
+def test_the_release_page_shows_readiness_timed_actions_and_deliveries_in_order(
+    client, manager, release
+):
+    client.force_login(manager)
+    html = client.get(reverse("releases:detail", args=[release.code])).content.decode()
+    ids = [
+        'id="release-header"',
+        'id="freeze-banner"',
+        f'id="go-no-go-{release.code}"',
+        f'id="smoke-status-{release.code}"',
+        'id="scope-tickets"',
+        'id="freeze-exceptions"',
+        'id="rollback-plans"',
+        'id="timed-actions"',
+        'id="delivery-log"',
+        'id="timeline"',
+    ]
+    positions = [html.index(i) for i in ids]
+    assert positions == sorted(positions)
+    assert reverse("readiness:page", args=[release.code]) in html
+    assert "Checklists and Go/No-Go" in html
+    assert "Code freeze starts" in html  # a timed action
+    assert "Code freeze for 2030.01.01" in html and manager.email in html  # a delivery
+    # Before release day the Go/No-Go panel polls its own endpoint; the smoke panel waits.
+    assert f'hx-get="{reverse("readiness:panel", args=[release.code])}"' in html
+    assert reverse("readiness:smoke_panel", args=[release.code]) not in html
+
+
+def test_htmx_fragments_of_the_release_page_skip_the_other_apps_sections(
+    client, manager, release, monkeypatch
+):
+    def refuse(release):
+        raise AssertionError("a fragment built the full page's sections")
+
+    monkeypatch.setattr(selectors, "other_app_sections", refuse)
+    client.force_login(manager)
+    url = reverse("releases:risk_add", args=[release.code])
+    response = client.post(url, {"description": "Payments may time out"}, **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="risks"' in body and "Payments may time out" in body
+    assert "timed-actions" not in body and "go-no-go-" not in body
+
+
+def test_a_plain_post_with_an_error_shows_the_whole_page_with_its_sections(
+    client, manager, release
+):
+    client.force_login(manager)
+    url = reverse("releases:risk_add", args=[release.code])
+    response = client.post(url, {"description": ""})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="timed-actions"' in body and f'id="go-no-go-{release.code}"' in body
+
+
+def _dashboard(client) -> str:
+    return client.get(reverse("releases:dashboard")).content.decode()
+
+
+def test_the_dashboard_shows_the_current_releases_go_no_go_panel_before_release_day(
+    client, manager, release
+):
+    later = release_in(28, release_manager=manager)
+    client.force_login(manager)
+    html = _dashboard(client)
+    assert f'id="go-no-go-{release.code}"' in html
+    assert f'id="go-no-go-{later.code}"' not in html  # only the current (nearest) release
+    assert "smoke-status-" not in html
+
+
+@pytest.mark.parametrize(
+    ("status", "go_no_go", "smoke"),
+    [
+        (Release.Status.FROZEN, True, False),
+        (Release.Status.NO_GO, True, False),
+        (Release.Status.GO, True, True),
+        (Release.Status.DEPLOYING, False, True),
+        (Release.Status.VERIFYING, False, True),
+        (Release.Status.MONITORING, False, False),
+    ],
+)
+def test_the_dashboard_panels_follow_the_current_releases_status(
+    client, manager, release, status, go_no_go, smoke
+):
+    _set_status(release, status)
+    client.force_login(manager)
+    html = _dashboard(client)
+    assert (f'id="go-no-go-{release.code}"' in html) is go_no_go
+    assert (f'id="smoke-status-{release.code}"' in html) is smoke
+
+
+def test_a_smoke_failure_shows_on_the_dashboard_with_the_runbooks_choices(client, manager, release):
+    _set_status(release, Release.Status.VERIFYING)
+    item = release.checklist_items.filter(phase=Phase.SMOKE).first()
+    qa = user_with(Role.QA_LEAD, username="neha")
+    smoke_record(item, actor=qa, outcome="failed", notes="Login returns 500")
+    for viewer in (manager, user_with(Role.SRE, username="kiran")):
+        client.force_login(viewer)
+        html = _dashboard(client)
+        assert "Smoke test failed" in html and "Login returns 500" in html
+        assert "Roll back" in html and "Hotfix" in html
+        # The dashboard's own poll re-renders it too, with the failure.
+        fragment = client.get(reverse("releases:dashboard"), **HTMX).content.decode()
+        assert "Smoke test failed" in fragment
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [("sre", True), ("staff", True), ("rm", False), ("squad_rep", False)],
+)
+def test_the_timed_actions_link_is_for_sre_and_staff(client, who, sees):
+    user = {
+        "sre": lambda: user_with(Role.SRE),
+        "staff": lambda: user_with(Role.QA_LEAD, is_staff=True),
+        "rm": rm,
+        "squad_rep": lambda: user_with(Role.SQUAD_REP, "patient"),
+    }[who]()
+    client.force_login(user)
+    html = _dashboard(client)
+    assert (f'href="{reverse("schedule:overview")}"' in html) is sees
