@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "releasehub.schedule",
     "releasehub.notify",
     "releasehub.readiness",
+    "releasehub.comms",
     "releasehub.demo",
 ]
 
@@ -111,6 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # A file, not Django's shared in-memory database: with that, the live server thread of the
+    # browser tests and the test thread share one connection object, and SQLite refuses the
+    # concurrent use ("bad parameter or other API misuse") when a page polls mid-test.
+    # One file per process, so two test runs in one checkout do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_releasehub_{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

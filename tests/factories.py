@@ -147,3 +147,37 @@ def readiness_release(**kwargs) -> Release:
     release = ReleaseFactory(**kwargs)
     checklists_create_for(release)
     return release
+
+
+# Communications and the feature flag inventory ----------------------------------------------
+
+
+def comms_reference_data() -> None:
+    """Squads, the three message templates and the audiences (idempotent; see above)."""
+    from releasehub.comms.defaults import ensure_audiences, ensure_templates
+    from releasehub.comms.models import Audience, MessageTemplate
+
+    readiness_reference_data()
+    ensure_templates(MessageTemplate)
+    ensure_audiences(Audience, Squad)
+
+
+class FeatureFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.FeatureFlag"
+        django_get_or_create = ["key"]
+
+    key = factory.Sequence(lambda n: f"flag-{n}")
+    description = "A feature behind a flag"
+    default_state = "off"
+    rollout_strategy = "percentage"
+
+
+class FlagChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "releases.FlagChange"
+
+    release = factory.SubFactory(ReleaseFactory)
+    name = factory.Sequence(lambda n: f"flag-{n}")
+    default_state = "off"
+    added_by = factory.SubFactory(UserFactory)

@@ -326,4 +326,69 @@ def seed_demo(today: dt.date | None = None) -> dict[str, User]:
     target = next((r for r in upcoming if not r.is_frozen(now)), None)
     if target:
         seed_scope(people, target)
+    seed_comms()
     return people
+
+
+# Communications and the feature flag inventory ----------------------------------------------
+
+# key, description, owning squad, default state, rollout strategy, notes, status, production
+FLAGS = [
+    (
+        "provider-availability-cache",
+        "Serve provider availability from the cache instead of the scheduling database.",
+        "doctor",
+        "off",
+        "percentage",
+        "10% of clinics, then 50%, then all",
+        "active",
+        "off",
+    ),
+    (
+        "reschedule-from-booking",
+        "Patients reschedule from the booking page.",
+        "patient",
+        "on",
+        "canary",
+        "with the patient-web canary",
+        "active",
+        "on",
+    ),
+    (
+        "legacy-booking-widget",
+        "The old booking widget, kept for a rollback.",
+        "patient",
+        "off",
+        "all_at_once",
+        "",
+        "retired",
+        None,
+    ),
+]
+
+
+def seed_comms() -> None:
+    """The message templates, audiences and the flag inventory (created if missing)."""
+    from releasehub.catalog.models import FeatureFlag, FlagEnvironmentState
+    from releasehub.comms.defaults import ensure_audiences, ensure_templates
+    from releasehub.comms.models import Audience, MessageTemplate
+
+    ensure_templates(MessageTemplate)
+    ensure_audiences(Audience, Squad)
+    squads = {s.slug: s for s in Squad.objects.all()}
+    for key, description, squad, default, strategy, notes, status, production in FLAGS:
+        flag, created = FeatureFlag.objects.get_or_create(
+            key=key,
+            defaults={
+                "description": description,
+                "squad": squads[squad],
+                "default_state": default,
+                "rollout_strategy": strategy,
+                "rollout_notes": notes,
+                "status": status,
+            },
+        )
+        if created and production:
+            FlagEnvironmentState.objects.create(
+                flag=flag, environment="production", state=production, updated_at=timezone.now()
+            )

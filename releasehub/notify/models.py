@@ -1,4 +1,5 @@
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +8,8 @@ from django.db.models import Q
 
 class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
+    # Recipient is an incoming-webhook URL; the body is posted as Slack's {"text": ...}.
+    CHAT = "chat", "Chat"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -18,20 +21,28 @@ class DeliveryStatus(models.TextChoices):
 class Outbox(models.Model):
     """One message to one recipient on one channel, written in the transaction of its cause.
 
-    Unique per (action, channel, recipient): however often an action is delivered, each person
-    is told once. The delivery task sends it and records every attempt.
+    Its cause is a timed action or a release message the RM sent (exactly one of the two).
+    Unique per (cause, channel, recipient): however often an action is delivered or a send is
+    retried, each person is told once. The delivery task sends it and records every attempt.
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     action = models.ForeignKey(
-        "schedule.ScheduledAction", on_delete=models.CASCADE, related_name="messages"
+        "schedule.ScheduledAction",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    message = models.ForeignKey(
+        "comms.Message", null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
     )
     # Copied from the action so that a release's delivery log is one index scan.
     release = models.ForeignKey(
         "releases.Release", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    recipient = models.CharField(max_length=254)
+    recipient = models.CharField(max_length=500)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -53,6 +64,16 @@ class Outbox(models.Model):
             models.UniqueConstraint(
                 fields=["action", "channel", "recipient"], name="outbox_once_per_recipient"
             ),
+            models.UniqueConstraint(
+                fields=["message", "channel", "recipient"],
+                condition=Q(message__isnull=False),
+                name="outbox_message_once_per_recipient",
+            ),
+            models.CheckConstraint(
+                name="outbox_one_cause",
+                condition=Q(action__isnull=True, message__isnull=False)
+                | Q(action__isnull=False, message__isnull=True),
+            ),
         ]
         indexes = [
             # Read by the notify recovery sweep: pending messages whose next attempt is late.
@@ -65,6 +86,20 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient}: {self.subject}"
+
+    @property
+    def cause_label(self) -> str:
+        """What sent it, for the delivery log (reads the select_related cause)."""
+        if self.message_id:
+            return self.message.get_kind_display()
+        return self.action.get_kind_display() if self.action_id else ""
+
+    @property
+    def recipient_label(self) -> str:
+        # A webhook URL carries its secret in the path: show only where it goes.
+        if self.channel == Channel.CHAT:
+            return f"webhook {urlsplit(self.recipient).netloc}"
+        return self.recipient
 
 
 class DeliveryAttempt(models.Model):

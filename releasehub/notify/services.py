@@ -7,7 +7,9 @@ then sent again, which e-mail (an at-least-once channel anyway) tolerates.
 """
 
 import datetime as dt
+import json
 import logging
+import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -21,6 +23,8 @@ from releasehub.notify.models import Channel, DeliveryAttempt, DeliveryStatus, O
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+# A chat webhook that hangs must not hold a worker (and the row lock) for long.
+CHAT_TIMEOUT_SECONDS = 5
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 600
 # A pending message this late has lost its task (broker restart, killed worker): re-enqueue it.
@@ -62,6 +66,34 @@ def outbox_add(*, action, users: Iterable[User], subject: str, body: str) -> lis
     return rows
 
 
+def outbox_add_for_message(
+    *, message, recipients: Iterable[tuple[str, str, User | None]], subject: str, body: str
+) -> list[Outbox]:
+    """Queue a sent release message: one row per distinct (channel, recipient)."""
+    now = timezone.now()
+    unique: dict[tuple[str, str], User | None] = {}
+    for channel, recipient, user in recipients:
+        key = (channel, recipient.lower() if channel == Channel.EMAIL else recipient)
+        if key[1] and (key not in unique or unique[key] is None):
+            unique[key] = user
+    rows = Outbox.objects.bulk_create(
+        Outbox(
+            message=message,
+            release_id=message.release_id,
+            channel=channel,
+            recipient=recipient,
+            user=user,
+            subject=subject[:200],
+            body=body,
+            next_attempt_at=now,
+        )
+        for (channel, recipient), user in sorted(unique.items(), key=lambda kv: kv[0])
+    )
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    return rows
+
+
 def enqueue_deliveries(ids: list[int]) -> None:
     from releasehub.notify.tasks import deliver
 
@@ -73,10 +105,29 @@ def enqueue_deliveries(ids: list[int]) -> None:
         log.exception("could not enqueue %d outbox deliveries", len(ids))
 
 
+def post_chat(url: str, text: str) -> None:
+    """POST Slack's incoming-webhook JSON; any non-2xx answer or timeout raises."""
+    if not url.startswith(("https://", "http://")):
+        raise DeliveryFailed("a chat webhook must be an http(s) URL")
+    request = urllib.request.Request(
+        url,
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=CHAT_TIMEOUT_SECONDS) as answer:
+        answer.read(1024)
+
+
 def _send(row: Outbox) -> None:
-    if row.channel != Channel.EMAIL:
+    if row.channel == Channel.CHAT:
+        post_chat(row.recipient, f"*{row.subject}*\n{row.body}")
+    elif row.channel == Channel.EMAIL:
+        send_mail(
+            row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient], using="default"
+        )
+    else:
         raise DeliveryFailed(f"unknown channel {row.channel}")
-    send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient], using="default")
 
 
 def outbox_deliver(outbox_id: int) -> DeliveryStatus | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.db.models import Max, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from releasehub.accounts.models import Role, Squad, User
@@ -177,11 +178,18 @@ class ChecklistRow:
     def complete(self) -> bool:
         return self.state in (ItemState.DONE, ItemState.NOT_APPLICABLE)
 
+    @property
+    def related_url(self) -> str:
+        """Where the evidence for the item lives, when ReleaseHub has a page for it."""
+        if self.item.text.lower().startswith("feature flags"):
+            return reverse("comms:flags_for_release", args=[self.item.release.code])
+        return ""
+
 
 def _checklist_rows(release: Release, phases: Iterable[str]) -> dict[str, list[ChecklistRow]]:
     items = (
         ChecklistItem.objects.filter(release=release, phase__in=list(phases))
-        .select_related("owner")
+        .select_related("owner", "release")
         .prefetch_related(
             Prefetch("updates", queryset=ChecklistItemUpdate.objects.select_related("actor")),
             Prefetch("smoke_results", queryset=SmokeResult.objects.select_related("actor")),

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from releasehub.accounts.models import Role, User
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.comms.selectors import release_comms
 from releasehub.notify.selectors import deliveries_for_release
 from releasehub.readiness.selectors import (
     PANEL_LIVE_STATUSES,
@@ -136,10 +137,11 @@ def pending_approvals_for(user: User) -> list[Approval]:
     ] + [Approval(h.release, f"Hotfix: {h.problem[:80]}", "hotfix") for h in hotfixes]
 
 
-def other_app_sections(release: Release) -> dict:
-    """What the readiness, schedule and notify apps show on the ticket page. Only the full page
-    reads them: the page's htmx fragments neither show nor need them."""
+def other_app_sections(release: Release, user: User) -> dict:
+    """What the readiness, schedule, notify and comms apps show on the ticket page. Only the full
+    page reads them: the page's htmx fragments neither show nor need them."""
     return {
+        "comms": release_comms(release, user),
         # A hotfix has no Go/No-Go of its own: the RM's approval of the request stands for it.
         "gng": None if release.is_hotfix else go_no_go_state(release),
         "smoke": smoke_state(release),

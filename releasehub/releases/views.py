@@ -218,7 +218,7 @@ def render_section(
     """The section (htmx) or the whole page, with bound forms showing their errors."""
     context = detail_context(request, release.code, bound)
     if not request.htmx:
-        context.update(selectors.other_app_sections(context["release"]))
+        context.update(selectors.other_app_sections(context["release"], request.user))
         return render(request, PAGE, context, status=400 if bound else 200)
     html = render_to_string(f"{PAGE}#{section}", context, request)
     for extra in ALSO_REFRESH.get(section, ["timeline"]):
@@ -238,7 +238,7 @@ def section_done(request: HttpRequest, release: Release, section: str, message: 
 def release_detail(request: HttpRequest, code) -> HttpResponse:
     release = get_release_for(request, code)
     context = detail_context(request, release.code)
-    context.update(selectors.other_app_sections(context["release"]))
+    context.update(selectors.other_app_sections(context["release"], request.user))
     return render(request, PAGE, context)
 
 

@@ -37,3 +37,21 @@
   // Fragments swapped in by htmx get their countdowns filled at once, not a second later.
   document.addEventListener("htmx:afterSettle", tick);
 })();
+
+// Copy to clipboard: a button with data-copy-target="#id" copies that element's text.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy-target]") : null;
+    if (!button) { return; }
+    var source = document.querySelector(button.getAttribute("data-copy-target"));
+    if (!source || !navigator.clipboard) { return; }
+    var label = button.textContent;
+    navigator.clipboard.writeText(source.textContent).then(function () {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = label; }, 2000);
+    }, function () {
+      button.textContent = "Copy failed: select the text";
+    });
+  });
+})();

@@ -240,3 +240,17 @@ def test_query_counts_do_not_grow_with_the_evidence(client, release, cast, name)
     with CaptureQueriesContext(connection) as many:
         assert client.get(url(name, release)).status_code == 200
     assert len(many) == len(few), "\n".join(q["sql"] for q in many.captured_queries)
+
+
+def test_the_flags_item_links_to_the_flags_in_scope(client, db):
+    from django.urls import reverse
+
+    from releasehub.readiness.services import checklists_create_for
+    from tests.factories import readiness_cast, readiness_release
+
+    people = readiness_cast()
+    release = readiness_release()
+    checklists_create_for(release)
+    client.force_login(people["asha"])
+    html = client.get(reverse("readiness:page", args=[release.code])).content.decode()
+    assert reverse("comms:flags_for_release", args=[release.code]) in html

@@ -70,7 +70,7 @@ def test_the_release_page_shows_readiness_timed_actions_and_deliveries_in_order(
 def test_htmx_fragments_of_the_release_page_skip_the_other_apps_sections(
     client, manager, release, monkeypatch
 ):
-    def refuse(release):
+    def refuse(release, user):
         raise AssertionError("a fragment built the full page's sections")
 
     monkeypatch.setattr(selectors, "other_app_sections", refuse)

@@ -1,0 +1,227 @@
+"""Release messages (compose, preview, send), message templates and the changelog."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from releasehub.accounts.models import User
+from releasehub.comms import changelog, selectors, services
+from releasehub.comms.forms import ComposeForm, TemplateForm
+from releasehub.comms.models import (
+    PLACEHOLDERS,
+    Audience,
+    AudienceKind,
+    MessageKind,
+    MessageTemplate,
+)
+from releasehub.comms.placeholders import load
+from releasehub.comms.placeholders import render as render_template
+from releasehub.notify.selectors import deliveries_for_release
+from releasehub.releases.access import get_release_for, is_rm
+from releasehub.releases.models import Release
+
+COMPOSE = "comms/compose.html"
+
+
+def _kind(value: str | None) -> MessageKind:
+    if value not in MessageKind.values:
+        raise Http404("No such message kind")
+    return MessageKind(value)
+
+
+def _get_release_to_message(request: HttpRequest, code, kind: MessageKind) -> Release:
+    return get_release_for(request, code, may=lambda user: selectors.may_send(user, kind))
+
+
+def edits_templates(user: User) -> bool:
+    return user.is_staff or is_rm(user)
+
+
+def _get_template_for(request: HttpRequest, kind: str, edit: bool = False) -> MessageTemplate:
+    template = MessageTemplate.objects.filter(kind=_kind(kind)).first()
+    if template is None:
+        raise Http404("No such template")
+    if edit and not edits_templates(request.user):
+        raise PermissionDenied("Only the Release Manager or staff edit message templates.")
+    return template
+
+
+# The release's communications ---------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def release_comms(request: HttpRequest, code) -> HttpResponse:
+    release = get_release_for(request, code)
+    context = {
+        "release": release,
+        "comms": selectors.release_comms(release, request.user),
+        "deliveries": deliveries_for_release(release),
+    }
+    return render(request, "comms/release.html", context)
+
+
+def _compose_page(request, release, kind, form, status=200, fragment=False) -> HttpResponse:
+    template = f"{COMPOSE}#message-preview" if fragment else COMPOSE
+    data = form.data if form.is_bound else form.initial
+    context = {
+        "release": release,
+        "kind": kind,
+        "form": form,
+        "preview_subject": data.get("subject", ""),
+        "preview_body": data.get("body", ""),
+    }
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@login_required
+def compose(request: HttpRequest, code) -> HttpResponse:
+    kind = _kind(request.GET.get("kind"))
+    release = _get_release_to_message(request, code, kind)
+    subject, body = render_template(_get_template_for(request, kind), load(release))
+    usual = Audience.objects.filter(active=True, kind__in=[AudienceKind.SUPPORT, AudienceKind.OPS])
+    form = ComposeForm(
+        initial={
+            "kind": kind,
+            "token": uuid.uuid4(),
+            "subject": subject,
+            "body": body,
+            "audiences": list(usual),
+        }
+    )
+    return _compose_page(request, release, kind, form)
+
+
+@require_POST
+@login_required
+def preview(request: HttpRequest, code) -> HttpResponse:
+    kind = _kind(request.POST.get("kind"))
+    release = _get_release_to_message(request, code, kind)
+    form = ComposeForm(request.POST)
+    return _compose_page(request, release, kind, form, fragment=bool(request.htmx))
+
+
+@require_POST
+@login_required
+def send(request: HttpRequest, code) -> HttpResponse:
+    kind = _kind(request.POST.get("kind"))
+    release = _get_release_to_message(request, code, kind)
+    form = ComposeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            message, created = services.message_send(
+                release=release,
+                actor=request.user,
+                kind=kind,
+                subject=data["subject"],
+                body=data["body"],
+                audiences=list(data["audiences"]),
+                token=data["token"],
+            )
+        except services.CommsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if created:
+                messages.success(request, f"{message.get_kind_display()} sent.")
+            else:
+                messages.info(request, "That message was already sent; it was not sent again.")
+            return redirect(reverse("comms:release", args=[release.code]) + "#delivery-log")
+    return _compose_page(request, release, kind, form, status=400)
+
+
+# Message templates --------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def template_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "comms/templates.html",
+        {
+            "templates": MessageTemplate.objects.all(),
+            "can_edit": edits_templates(request.user),
+            "placeholders": _placeholders(),
+        },
+    )
+
+
+def _placeholders() -> list[tuple[str, str]]:
+    return list(PLACEHOLDERS.items())
+
+
+@require_GET
+@login_required
+def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    template = _get_template_for(request, kind, edit=True)
+    return _template_page(request, template, TemplateForm(instance=template))
+
+
+def _template_page(request, template, form, status=200) -> HttpResponse:
+    context = {"template": template, "form": form, "placeholders": _placeholders()}
+    return render(request, "comms/template_edit.html", context, status=status)
+
+
+@require_POST
+@login_required
+def template_save(request: HttpRequest, kind: str) -> HttpResponse:
+    template = _get_template_for(request, kind, edit=True)
+    form = TemplateForm(request.POST, instance=MessageTemplate.objects.get(pk=template.pk))
+    if not form.is_valid():
+        return _template_page(request, template, form, status=400)
+    services.template_update(
+        template=template,
+        actor=request.user,
+        subject=form.cleaned_data["subject"],
+        body=form.cleaned_data["body"],
+    )
+    messages.success(request, f"Template saved: {template.get_kind_display()}.")
+    return redirect("comms:templates")
+
+
+# Changelog ----------------------------------------------------------------------------------
+
+
+def _markdown(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@login_required
+def changelog_entry(request: HttpRequest, code) -> HttpResponse:
+    release = get_release_for(request, code)
+    context = {
+        "release": release,
+        "markdown": changelog.release_entry(release),
+        "final": changelog.is_final(release),
+    }
+    return render(request, "comms/changelog_entry.html", context)
+
+
+@require_GET
+@login_required
+def changelog_entry_download(request: HttpRequest, code) -> HttpResponse:
+    release = get_release_for(request, code)
+    return _markdown(changelog.release_entry(release), f"changelog-{release.version}.md")
+
+
+@require_GET
+@login_required
+def changelog_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "comms/changelog.html", {"markdown": changelog.whole()})
+
+
+@require_GET
+@login_required
+def changelog_download(request: HttpRequest) -> HttpResponse:
+    return _markdown(changelog.whole(), "changelog.md")

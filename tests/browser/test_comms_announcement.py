@@ -1,0 +1,81 @@
+"""The RM previews and sends the post-release announcement (e-mail and chat), sees the
+delivery log, and downloads the release's changelog entry."""
+
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from releasehub.comms.models import Audience, Message
+from releasehub.notify.models import Outbox
+from releasehub.notify.services import outbox_deliver
+from releasehub.releases.models import Release
+from tests.comms.conftest import ChatServer
+from tests.factories import ScopeTicketFactory, squad
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_rm_previews_and_sends_the_announcement_and_downloads_the_changelog(
+    page, demo_data, settings
+):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    release = (
+        Release.objects.filter(kind="regular", status="completed").order_by("-window_start").first()
+    )
+    ScopeTicketFactory(
+        release=release,
+        key="PAT-101",
+        title="Reschedule from the booking page",
+        squad=squad("patient"),
+        added_by=demo_data["priya"],
+    )
+    with ChatServer(answers=[200]) as chat:
+        Audience.objects.filter(name="Ops").update(webhook_url=chat.url)
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.login("asha")
+        page.goto(f"/releases/{release.code}/communications/")
+        comms = page.locator("#release-comms")
+        expect(comms).to_contain_text("Suggested now: Post-release announcement")
+        comms.get_by_role("link", name="Open the post-release announcement").click()
+
+        body = page.get_by_label("Message")
+        assert body.input_value().startswith(f"Release {release.version} completed at")
+        assert "Patient:\n- PAT-101 Reschedule from the booking page" in body.input_value()
+        body.fill(body.input_value() + "\n\nThanks, everyone.")
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#preview-body")).to_contain_text("Thanks, everyone.")
+        expect(page.get_by_label("Support")).to_be_checked()
+        expect(page.get_by_label("Ops")).to_be_checked()
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator(".messages")).to_contain_text("Post-release announcement sent.")
+        log = page.locator("#delivery-log")
+        expect(log).to_contain_text("divya@example.com")
+        expect(log).to_contain_text("Pending")
+
+        # The worker's part: deliver what the send queued (no worker thread needed here).
+        for pk in Outbox.objects.filter(message__release=release).values_list("pk", flat=True):
+            outbox_deliver(pk)
+        assert chat.bodies and "Thanks, everyone." in chat.bodies[0]["text"]
+
+    assert Message.objects.get(release=release).body.endswith("Thanks, everyone.")
+    assert {m.to[0] for m in mail.outbox} == {"divya@example.com", "kiran@example.com"}
+    page.goto(f"/releases/{release.code}/")
+    rows = page.locator("#delivery-log tbody tr")
+    expect(rows.filter(has_text="divya@example.com")).to_contain_text("Sent")
+    expect(rows.filter(has_text="webhook 127.0.0.1")).to_contain_text("Sent")
+
+    page.goto(f"/releases/{release.code}/communications/")
+    expect(page.locator("#release-comms")).not_to_contain_text("Suggested now")
+    page.get_by_role("link", name="Changelog entry (final)").click()
+    expect(page.locator("#changelog-markdown")).to_contain_text(f"## {release.version}")
+    page.get_by_role("button", name="Copy Markdown").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"Download {release.version}.md").click()
+    path = download.value.path()
+    text = Path(path).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == f"changelog-{release.version}.md"
+    assert text.startswith(f"## {release.version} — ")
+    assert "#### Patient\n- PAT-101 Reschedule from the booking page" in text
