@@ -26,7 +26,7 @@ run: demo
 	honcho --procfile Procfile start --port $(PORT)
 
 ## The whole suite, ruff included. DATABASE_URL / REDIS_URL select real services.
-test: install
+test: install var
 	pytest $(PYTEST_ARGS)
 
 lint: install

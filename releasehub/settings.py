@@ -108,6 +108,8 @@ if DATABASES["default"]["ENGINE"] not in {
         "Environment variable DATABASE_URL must be postgres://… or sqlite:///…"
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default keeps its files under var/, which a fresh clone does not have yet.
+    VAR_DIR.mkdir(exist_ok=True)
     # WAL and a busy timeout let the web process, the worker and beat share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
