@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "releasehub.notify",
     "releasehub.readiness",
     "releasehub.comms",
+    "releasehub.rollout",
     "releasehub.demo",
 ]
 
@@ -202,6 +203,8 @@ if not DEBUG:
 
 # How often the dashboard refreshes itself while a release is live.
 DASHBOARD_POLL_SECONDS = _read("DASHBOARD_POLL_SECONDS", env.int, 20)
+# How long each backend service is watched after its production promotion (runbook: 15).
+MONITORING_WINDOW_MINUTES = _read("MONITORING_WINDOW_MINUTES", env.float, 15.0)
 
 # Demo accounts share one documented password; it is refused when DEBUG is off.
 DEMO_PASSWORD = "releasehub-demo"

@@ -6,6 +6,7 @@ from releasehub.health import healthz
 urlpatterns = [
     path("", include("releasehub.releases.urls")),
     path("", include("releasehub.readiness.urls")),
+    path("", include("releasehub.rollout.urls")),
     path("", include("releasehub.comms.urls")),
     path("accounts/", include("releasehub.accounts.urls")),
     path("timed-actions/", include("releasehub.schedule.urls")),

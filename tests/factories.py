@@ -181,3 +181,47 @@ class FlagChangeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"flag-{n}")
     default_state = "off"
     added_by = factory.SubFactory(UserFactory)
+
+
+# Release day (rollout) ---------------------------------------------------------------------
+
+
+def rollout_release(
+    services: list[str] | None = None, apps: list[str] | None = None, *, plans: bool = True
+) -> Release:
+    """A release at Go with the given services and apps in scope (by slug) and a rollback plan
+    for each, made through the services so its clock and checklists exist."""
+    from releasehub.releases.models import RollbackPlan, RollbackStrategy
+    from releasehub.releases.services import release_create, release_transition
+
+    readiness_reference_data()
+    actor = UserFactory(username="rollout-setup")
+    start, end = default_window(next_wednesday())
+    release = release_create(
+        version=f"2031.{Release.objects.count() + 1:04d}",
+        window_start=start,
+        window_end=end,
+        actor=actor,
+        release_manager=User.objects.filter(username="asha").first(),
+    )
+    services_ = [service(s) for s in services or []]
+    apps_ = [app(a) for a in apps or []]
+    ScopeTicketFactory(release=release, added_by=actor, services=services_, apps=apps_)
+    for component in services_ + apps_ if plans else []:
+        is_service = isinstance(component, Service)
+        RollbackPlan.objects.create(
+            release=release,
+            service=component if is_service else None,
+            app=None if is_service else component,
+            strategy=(
+                RollbackStrategy.REDEPLOY_CONTAINER
+                if is_service
+                else RollbackStrategy.REDEPLOY_BUILD
+            ),
+            previous="v1",
+            steps="Redeploy v1",
+            updated_by=actor,
+            updated_at=timezone.now(),
+        )
+    release_transition(release, Release.Status.GO, actor=actor)
+    return release

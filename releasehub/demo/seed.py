@@ -327,6 +327,7 @@ def seed_demo(today: dt.date | None = None) -> dict[str, User]:
     if target:
         seed_scope(people, target)
     seed_comms()
+    seed_rollout(people, today or timezone.localdate())
     return people
 
 
@@ -392,3 +393,248 @@ def seed_comms() -> None:
             FlagEnvironmentState.objects.create(
                 flag=flag, environment="production", state=production, updated_at=timezone.now()
             )
+
+
+# Release day (rollout) ---------------------------------------------------------------------
+
+ROLLOUT_TICKET = "PLAT-900"
+LIVE_HOTFIX_PROBLEM = "Appointment reminders sent twice after the last release"
+
+
+def seed_rollout(people: dict[str, User], today: dt.date) -> None:
+    """A completed release day and the rolled-back one (history, written as imported rows),
+    and a hotfix whose release day is in progress (written through the services)."""
+    past = Release.objects.filter(
+        kind=Release.Kind.REGULAR, window_start__date__lt=today, train__isnull=False
+    )
+    completed = past.filter(status=Release.Status.COMPLETED).order_by("-window_start").first()
+    rolled_back = past.filter(status=Release.Status.ROLLED_BACK).first()
+    if completed:
+        _history_day(people, completed, rolled_back=False)
+    if rolled_back:
+        _history_day(people, rolled_back, rolled_back=True)
+    _live_hotfix(people, today)
+
+
+def _scope_everything(release: Release, actor: User, services, apps) -> None:
+    from releasehub.releases.models import ScopeTicket
+
+    ticket, created = ScopeTicket.objects.get_or_create(
+        release=release,
+        key=ROLLOUT_TICKET,
+        defaults={
+            "title": "Platform upgrade touching every service and app",
+            "squad": Squad.objects.get(slug="shared"),
+            "added_by": actor,
+            "merged": True,
+            "ci_passing": True,
+        },
+    )
+    if created:
+        ticket.services.set(services)
+        ticket.apps.set(apps)
+
+
+def _history_day(people: dict[str, User], release: Release, *, rolled_back: bool) -> None:
+    """Steps as they happened (the clock of `_complete`), written as imported history."""
+    from releasehub.readiness.models import InterventionKind, ManualIntervention
+    from releasehub.rollout.models import (
+        Deployment,
+        DeploymentKind,
+        Incident,
+        LogEntry,
+        Rollback,
+        RollbackItem,
+        RollbackResult,
+        RolloutStep,
+        Severity,
+        Step,
+    )
+
+    if RolloutStep.objects.filter(release=release).exists():
+        return
+    sre, rm = people["kiran"], release.release_manager or people["asha"]
+    services = list(Service.objects.filter(active=True))
+    apps = list(FrontendApp.objects.filter(active=True))
+    if rolled_back:
+        services = services[:4]  # identity … payments; payments went wrong
+        apps = []
+    _scope_everything(release, rm, services, apps)
+    start = release.window_start
+    minutes = dt.timedelta(minutes=1)
+
+    def step(component, kind, at, **fields):
+        key = {"service": component} if isinstance(component, Service) else {"app": component}
+        return RolloutStep.objects.create(
+            release=release, kind=kind, actor=sre, at=at, **key, **fields
+        )
+
+    for i, service in enumerate(services):
+        begin = start + i * 15 * minutes
+        step(service, Step.STAGING_DEPLOYED, start - 60 * minutes + i * 5 * minutes)
+        step(service, Step.STAGING_SMOKE, start - 55 * minutes + i * 5 * minutes, passed=True)
+        started = step(service, Step.PROMOTION_STARTED, begin)
+        finished = step(service, Step.PROMOTION_FINISHED, begin + 3 * minutes)
+        bad = rolled_back and i == len(services) - 1
+        step(
+            service,
+            Step.HEALTH,
+            begin + 10 * minutes,
+            passed=not bad,
+            p95_ms=2300 if bad else 140 + 10 * i,
+            error_rate=2.4 if bad else 0.1,
+            link="https://grafana.example.com/d/release-day",
+        )
+        Deployment.objects.create(
+            release=release,
+            service=service,
+            kind=DeploymentKind.PROMOTION,
+            started_at=started.at,
+            finished_at=finished.at,
+            step=finished,
+        )
+    for i, app in enumerate(apps):
+        begin = start + 85 * minutes
+        step(app, Step.BUILD_TRIGGERED, begin, build_id=f"{app.slug}-{release.version}")
+        canary = step(app, Step.CANARY_STARTED, begin + 2 * minutes, percent=10)
+        step(app, Step.CANARY_VALIDATED, begin + 6 * minutes)
+        full = step(app, Step.FULL_ROLLOUT, begin + (8 + i) * minutes)
+        step(app, Step.CDN, begin + (9 + i) * minutes, passed=app.slug != "admin-console")
+        Deployment.objects.create(
+            release=release,
+            app=app,
+            kind=DeploymentKind.ROLLOUT,
+            started_at=canary.at,
+            finished_at=full.at,
+            step=full,
+        )
+    if not rolled_back:
+        LogEntry.objects.create(
+            release=release,
+            note="All services and apps out; smoke passed; dashboards quiet.",
+            completes=True,
+            actor=rm,
+            at=start + 110 * minutes,
+        )
+        return
+    payments = services[-1]
+    at = start + 75 * minutes
+    incident = Incident.objects.create(
+        title="Payments error rate above 2% after promotion",
+        severity=Severity.SEV2,
+        release=release,
+        service=payments,
+        detected_at=start + 58 * minutes,
+        link="https://incidents.example.com/INC-311",
+        actor=sre,
+        at=start + 60 * minutes,
+    )
+    rollback = Rollback.objects.create(
+        release=release,
+        scope="partial",
+        reason="Payments error rate above 2% after promotion",
+        incident=incident,
+        actor=sre,
+        at=at,
+    )
+    item = RollbackItem.objects.create(
+        release=release,
+        rollback=rollback,
+        service=payments,
+        strategy=RollbackStrategy.REDEPLOY_CONTAINER,
+        previous="payments:1.41.0",
+        plan_steps="Redeploy payments:1.41.0; confirm error rate below 0.5%.",
+    )
+    RollbackResult.objects.create(
+        item=item,
+        steps_performed="Redeployed payments:1.41.0; error rate back to 0.2% within 5 minutes.",
+        succeeded=True,
+        actor=sre,
+        at=at + 9 * minutes,
+    )
+    Deployment.objects.create(
+        release=release,
+        service=payments,
+        kind=DeploymentKind.ROLLBACK,
+        started_at=at,
+        finished_at=at + 9 * minutes,
+    )
+    ManualIntervention.objects.create(
+        release=release,
+        kind=InterventionKind.MANUAL_ROLLBACK,
+        actor=sre,
+        reason="Payments: error rate above 2% after promotion",
+        at=at,
+    )
+
+
+def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
+    """A hotfix on its release day right now: appointments in its monitoring window (the
+    countdown runs), payments staged and waiting for it."""
+    from releasehub.rollout import services as rollout
+    from releasehub.rollout.models import Step
+
+    if Release.objects.filter(kind=Release.Kind.HOTFIX, summary=LIVE_HOTFIX_PROBLEM).exists():
+        return
+    now = timezone.now()
+    sre = people["kiran"]
+    hotfix = hotfix_create(
+        actor=people["priya"],
+        version=suggest_version(today, Release.Kind.HOTFIX),
+        window_start=now - dt.timedelta(minutes=30),
+        window_end=now + dt.timedelta(minutes=30),
+        production_tag=Release.objects.filter(status=Release.Status.COMPLETED)
+        .order_by("-completed_at")
+        .values_list("version", flat=True)
+        .first()
+        or "",
+        problem=LIVE_HOTFIX_PROBLEM,
+        incident_url="https://incidents.example.com/INC-342",
+        branch="hotfix/reminder-dedup",
+        risk_assessment="Low: one idempotency key on the reminder job.",
+        tests_run="Reminder job unit and integration tests",
+        tests_result="passed",
+        supervising_sre=sre,
+        at=now - dt.timedelta(minutes=40),
+    )
+    release = hotfix.release
+    hotfix_decide(hotfix, actor=people["asha"], approve=True, comment="Go ahead", at=now)
+    services = [Service.objects.get(slug="appointments"), Service.objects.get(slug="payments")]
+    _scope_everything(release, people["priya"], services, [])
+    for service in services:
+        rollback_plan_save(
+            release=release,
+            actor=sre,
+            component=service,
+            strategy=RollbackStrategy.REDEPLOY_CONTAINER,
+            previous=f"{service.slug}:previous",
+            steps=f"Redeploy the previous {service.slug} container.",
+        )
+        for kind, passed in ((Step.STAGING_DEPLOYED, None), (Step.STAGING_SMOKE, True)):
+            rollout.service_step_record(
+                release=release,
+                service=service,
+                kind=kind,
+                actor=sre,
+                passed=passed,
+                at=now - dt.timedelta(minutes=20),
+            )
+    appointments = services[0]
+    for kind, ago in ((Step.PROMOTION_STARTED, 8), (Step.PROMOTION_FINISHED, 5)):
+        rollout.service_step_record(
+            release=release,
+            service=appointments,
+            kind=kind,
+            actor=sre,
+            at=now - dt.timedelta(minutes=ago),
+        )
+    rollout.service_health_record(
+        release=release,
+        service=appointments,
+        actor=sre,
+        healthy=True,
+        p95_ms=210,
+        error_rate=0.1,
+        link="https://grafana.example.com/d/appointments",
+        at=now - dt.timedelta(minutes=2),
+    )

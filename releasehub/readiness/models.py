@@ -51,6 +51,7 @@ class InterventionKind(models.TextChoices):
     FORCE = "force", "Forced step"
     MANUAL_ROLLBACK = "manual_rollback", "Manual rollback"
     MANUAL_HEALTH_MARK = "manual_health_mark", "Manual health mark"
+    WINDOW_CUT_SHORT = "window_cut_short", "Monitoring window cut short"
 
 
 class ChecklistTemplateItem(models.Model):

@@ -202,17 +202,18 @@ def monitoring_window_closes(action: ScheduledAction) -> str:
         .first()
     )
     then = f"{following.name} may be promoted now." if following else "All services are done."
+    window = f"{settings.MONITORING_WINDOW_MINUTES:g}-minute"
     _event(
         action,
         "rollout.monitoring_window_closed",
-        f"{service.name}: 15-minute monitoring window closed. {then}",
+        f"{service.name}: {window} monitoring window closed. {then}",
         target=action,
     )
     _notify(
         action,
         _rm_and(release, Role.SRE),
         subject=f"{service.name} monitoring window closed",
-        what=f"The 15-minute monitoring window of {service.name} has closed. {then}",
+        what=f"The {window} monitoring window of {service.name} has closed. {then}",
         due_by=action.due_at,
     )
     return then

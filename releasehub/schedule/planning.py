@@ -9,6 +9,7 @@ planned. Nothing is ever revoked in the broker: a stale message finds its row no
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -23,7 +24,6 @@ REMINDER_GRACE = dt.timedelta(hours=2)
 GO_NO_GO_GRACE = dt.timedelta(minutes=30)
 # A quarterly or post-incident review is still worth asking for days late.
 REVIEW_GRACE = dt.timedelta(days=7)
-MONITORING_WINDOW = dt.timedelta(minutes=15)
 BACK_MERGE_EVERY = dt.timedelta(hours=4)
 RUNBOOK_REVIEW_AT = dt.time(10, 0)
 
@@ -39,6 +39,11 @@ CLOCK_KINDS = (
 )
 # A review of the runbook after a SEV-1 is owed even when the release was rolled back.
 KINDS_A_RELEASE_CANNOT_CANCEL = (ActionKind.RUNBOOK_REVIEW,)
+
+
+def monitoring_window() -> dt.timedelta:
+    """The watch after each production promotion (MONITORING_WINDOW_MINUTES; runbook: 15)."""
+    return dt.timedelta(minutes=settings.MONITORING_WINDOW_MINUTES)
 
 
 def planned_actions(release: Release) -> list[tuple[str, dt.datetime, dt.timedelta | None]]:
@@ -132,7 +137,7 @@ def plan_monitoring_window(
         release=release,
         service=service,
         kind=ActionKind.MONITORING_WINDOW_CLOSES,
-        due_at=promoted_at + MONITORING_WINDOW,
+        due_at=promoted_at + monitoring_window(),
         grace=None,  # a gate, not a reminder: the next promotion waits for it
         schedule_version=release.schedule_version,
         sequence=_next_sequence(release, ActionKind.MONITORING_WINDOW_CLOSES, service),

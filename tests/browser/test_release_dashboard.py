@@ -6,12 +6,14 @@ from playwright.sync_api import expect
 
 from releasehub.releases.models import Release
 from releasehub.releases.services import release_transition
+from tests.browser.helpers import end_live_releases
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_dashboard_counts_down_in_ist_and_polls_only_while_live(page, demo_data, settings):
     settings.DASHBOARD_POLL_SECONDS = 2
+    end_live_releases()
     page.login("asha")
     countdown = page.locator("#dashboard-live [data-countdown-to]").first
     expect(countdown).to_have_text(re.compile(r"^(\d+d )?\d\d:\d\d:\d\d$"))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from releasehub.releases.models import Release
+from tests.browser.helpers import end_live_releases
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,7 @@ def _next_release() -> Release:
 
 
 def test_the_rm_sees_readiness_timed_actions_and_the_timeline_on_the_release_page(page, demo_data):
+    end_live_releases()
     page.login("asha")
     release = _next_release()
     # The dashboard shows the current release's Go/No-Go panel.

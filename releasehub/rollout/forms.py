@@ -1,0 +1,140 @@
+"""Input checks for the board's forms. Who acts is never a field: it is request.user.
+Times are typed in IST (the active time zone)."""
+
+from django import forms
+
+from releasehub.accounts.models import Role, User
+from releasehub.catalog.models import FrontendApp, Service
+from releasehub.releases.models import TargetedTests
+from releasehub.rollout.models import (
+    APP_AFTER_FULL,
+    APP_STEPS,
+    SERVICE_STEPS,
+    AnomalySeverity,
+    RollbackScope,
+    Severity,
+)
+
+MAX_TEXT = 2000
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def component_by_key(key: str) -> Service | FrontendApp | None:
+    """`service:identity` or `app:patient-web`, as the board's selects send them."""
+    kind, _, slug = (key or "").partition(":")
+    model = {"service": Service, "app": FrontendApp}.get(kind)
+    return model.objects.filter(slug=slug).first() if model else None
+
+
+class ServiceStepForm(forms.Form):
+    service = forms.SlugField(max_length=50)
+    step = forms.ChoiceField(choices=[(s.value, s.label) for s in SERVICE_STEPS])
+    passed = forms.TypedChoiceField(choices=YES_NO, coerce=_yes, required=False, empty_value=None)
+    note = forms.CharField(max_length=MAX_TEXT, required=False)
+
+
+class HealthForm(forms.Form):
+    service = forms.SlugField(max_length=50)
+    healthy = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)
+    p95_ms = forms.IntegerField(
+        label="p95 latency (ms)", min_value=0, max_value=600_000, required=False
+    )
+    error_rate = forms.DecimalField(
+        label="Error rate (%)", min_value=0, max_value=100, decimal_places=3, required=False
+    )
+    link = forms.URLField(
+        label="Dashboard link", max_length=300, required=False, assume_scheme="https"
+    )
+    note = forms.CharField(max_length=MAX_TEXT, required=False)
+
+
+class OverrideForm(forms.Form):
+    component = forms.CharField(max_length=60)
+    action = forms.ChoiceField(choices=[("cut_short", "Cut window short"), ("skip", "Skip")])
+    reason = forms.CharField(max_length=MAX_TEXT)
+
+
+class AppStepForm(forms.Form):
+    app = forms.SlugField(max_length=50)
+    step = forms.ChoiceField(choices=[(s.value, s.label) for s in APP_STEPS + APP_AFTER_FULL])
+    build_id = forms.CharField(label="Build id", max_length=80, required=False)
+    link = forms.URLField(label="Build link", max_length=300, required=False, assume_scheme="https")
+    percent = forms.IntegerField(label="Canary %", min_value=1, max_value=100, required=False)
+    cdn = forms.TypedChoiceField(
+        choices=[("cleared", "Cleared"), ("not_needed", "Not needed")],
+        coerce=lambda v: v == "cleared",
+        required=False,
+        empty_value=None,
+    )
+    note = forms.CharField(max_length=MAX_TEXT, required=False)
+
+
+class LogForm(forms.Form):
+    note = forms.CharField(max_length=MAX_TEXT)
+
+
+class CompleteForm(forms.Form):
+    note = forms.CharField(label="Completion observation", max_length=MAX_TEXT)
+    force_reason = forms.CharField(max_length=MAX_TEXT, required=False)
+
+
+class AnomalyForm(forms.Form):
+    seen_at = forms.DateTimeField(label="Seen at (IST)")
+    component = forms.CharField(max_length=60, required=False)
+    description = forms.CharField(max_length=MAX_TEXT)
+    severity = forms.ChoiceField(choices=AnomalySeverity.choices)
+
+
+class AnomalyIncidentForm(forms.Form):
+    anomaly = forms.UUIDField()
+    severity = forms.ChoiceField(choices=Severity.choices)
+    title = forms.CharField(max_length=200, required=False)
+    link = forms.URLField(max_length=300, required=False, assume_scheme="https")
+
+
+class AnomalyHotfixForm(forms.Form):
+    anomaly = forms.UUIDField()
+    version = forms.CharField(max_length=40)
+    window_start = forms.DateTimeField(label="Deploy at (IST)")
+    branch = forms.CharField(max_length=120)
+    risk_assessment = forms.CharField(max_length=MAX_TEXT)
+    tests_run = forms.CharField(max_length=MAX_TEXT)
+    tests_result = forms.ChoiceField(choices=TargetedTests.choices)
+    supervising_sre = forms.ModelChoiceField(
+        queryset=User.objects.filter(role_assignments__role=Role.SRE), to_field_name="username"
+    )
+    incident_url = forms.URLField(max_length=300, assume_scheme="https")
+
+
+class IncidentResolveForm(forms.Form):
+    incident = forms.UUIDField()
+    resolved_at = forms.DateTimeField(label="Resolved at (IST)")
+    note = forms.CharField(max_length=MAX_TEXT, required=False)
+
+
+class RollbackForm(forms.Form):
+    scope = forms.ChoiceField(choices=RollbackScope.choices)
+    components = forms.MultipleChoiceField(choices=[], required=False)
+    reason = forms.CharField(max_length=MAX_TEXT)
+    incident = forms.UUIDField(required=False)
+
+    def __init__(self, *args, keys: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = [(k, k) for k in keys]
+
+
+class RollbackResultForm(forms.Form):
+    item = forms.UUIDField()
+    steps_performed = forms.CharField(max_length=MAX_TEXT)
+    succeeded = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)
+
+
+def first_error(form: forms.Form) -> str:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label or name.replace("_", " ").capitalize()
+        return f"{label}: {errors[0]}" if name != "__all__" else errors[0]
+    return "Check the form."

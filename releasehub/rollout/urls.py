@@ -1,0 +1,36 @@
+from django.urls import path
+
+from releasehub.rollout import views
+
+app_name = "rollout"
+urlpatterns = [
+    path("releases/<uuid:code>/rollout/", views.board_page, name="board"),
+    path("releases/<uuid:code>/rollout/services/step/", views.service_step, name="service_step"),
+    path("releases/<uuid:code>/rollout/services/health/", views.health, name="health"),
+    path("releases/<uuid:code>/rollout/override/", views.override, name="override"),
+    path("releases/<uuid:code>/rollout/apps/step/", views.app_step, name="app_step"),
+    path("releases/<uuid:code>/rollout/log/", views.log, name="log"),
+    path("releases/<uuid:code>/rollout/complete/", views.complete, name="complete"),
+    path("releases/<uuid:code>/rollout/anomalies/", views.anomaly, name="anomaly"),
+    path(
+        "releases/<uuid:code>/rollout/anomalies/incident/",
+        views.anomaly_incident,
+        name="anomaly_incident",
+    ),
+    path(
+        "releases/<uuid:code>/rollout/anomalies/hotfix/",
+        views.anomaly_hotfix,
+        name="anomaly_hotfix",
+    ),
+    path(
+        "releases/<uuid:code>/rollout/incidents/resolve/",
+        views.incident_resolve,
+        name="incident_resolve",
+    ),
+    path("releases/<uuid:code>/rollout/rollback/", views.rollback, name="rollback"),
+    path(
+        "releases/<uuid:code>/rollout/rollback/result/",
+        views.rollback_result,
+        name="rollback_result",
+    ),
+]

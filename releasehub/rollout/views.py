@@ -1,0 +1,349 @@
+"""The release day board: one page per release, polled by everyone watching. Each action is
+one view: access check, one service call, then the actions fragment (htmx) or a redirect."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from releasehub.accounts.models import User
+from releasehub.catalog.models import FrontendApp, Service
+from releasehub.releases.access import get_release_for, is_rm
+from releasehub.releases.models import Release
+from releasehub.releases.services import ServiceError, suggest_version
+from releasehub.rollout import forms, services
+from releasehub.rollout.models import Anomaly, Incident, RollbackItem
+from releasehub.rollout.selectors import board, scope
+
+PAGE = "rollout/board.html"
+ACTIONS = "board-actions"
+POLL_SECONDS = 2
+
+
+def _context(request: HttpRequest, release: Release, **extra) -> dict:
+    user: User = request.user
+    data = board(release)
+    in_scope = data.in_scope
+    return {
+        "release": release,
+        "board": data,
+        "smoke": data.smoke,
+        "poll_seconds": POLL_SECONDS,
+        "may_promote": services.promotes(user),
+        "is_rm": is_rm(user),
+        "logs_anomalies": services.logs_anomalies(user),
+        "scope_services": [r.component for r in in_scope if r.is_service],
+        "scope_apps": [r.component for r in in_scope if not r.is_service],
+        "keys": [(_key(r.component), r.component.name) for r in in_scope],
+        "severities": forms.Severity.choices,
+        "anomaly_severities": forms.AnomalySeverity.choices,
+        "service_steps": forms.ServiceStepForm.base_fields["step"].choices,
+        "app_steps": forms.AppStepForm.base_fields["step"].choices,
+        "tests_results": forms.TargetedTests.choices,
+        "suggested_hotfix": suggest_version(release.window_start.date(), Release.Kind.HOTFIX),
+        "errors": {},
+        "notice": {},
+        **extra,
+    }
+
+
+def _key(component: Service | FrontendApp) -> str:
+    return f"{'service' if isinstance(component, Service) else 'app'}:{component.slug}"
+
+
+def _respond(request: HttpRequest, release: Release, *, error: str = "", notice: str = ""):
+    """htmx: the actions fragment (the status fragment refreshes on the trigger); plain POST:
+    redirect, or the page with the error and status 400. Nothing is written on an error."""
+    if request.htmx:
+        context = _context(request, release, errors={ACTIONS: error}, notice={ACTIONS: notice})
+        response = render(request, f"{PAGE}#{ACTIONS}", context)
+        if not error:
+            response["HX-Trigger"] = "rollout-changed"
+        return response
+    if error:
+        return render(
+            request, PAGE, _context(request, release, errors={ACTIONS: error}), status=400
+        )
+    messages.success(request, notice)
+    return redirect(reverse("rollout:board", args=[release.code]))
+
+
+def _run(request: HttpRequest, release: Release, form, action) -> HttpResponse:
+    """Validate `form`, call `action(cleaned_data)` returning the notice; errors as messages."""
+    if not form.is_valid():
+        return _respond(request, release, error=forms.first_error(form))
+    try:
+        notice = action(form.cleaned_data)
+    except ServiceError as e:
+        return _respond(request, release, error=str(e))
+    return _respond(request, release, notice=notice)
+
+
+def _service(slug: str) -> Service:
+    service = Service.objects.filter(slug=slug).first()
+    if service is None:
+        raise services.RolloutError("Choose a service.")
+    return service
+
+
+def _component(key: str) -> Service | FrontendApp:
+    component = forms.component_by_key(key)
+    if component is None:
+        raise services.RolloutError("Choose a service or app.")
+    return component
+
+
+@require_GET
+@login_required
+def board_page(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code)
+    if request.htmx:
+        return render(request, f"{PAGE}#board-status", _context(request, release))
+    return render(request, PAGE, _context(request, release))
+
+
+@require_POST
+@login_required
+def service_step(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        step = services.service_step_record(
+            release=release,
+            service=_service(data["service"]),
+            kind=data["step"],
+            actor=request.user,
+            passed=data["passed"],
+            note=data["note"],
+        )
+        return f"{step.service}: {step.get_kind_display()} recorded."
+
+    return _run(request, release, forms.ServiceStepForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def health(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        step = services.service_health_record(
+            release=release,
+            service=_service(data["service"]),
+            actor=request.user,
+            healthy=data["healthy"],
+            p95_ms=data["p95_ms"],
+            error_rate=data["error_rate"],
+            link=data["link"],
+            note=data["note"],
+        )
+        return f"{step.service}: {'healthy' if step.passed else 'unhealthy'} recorded."
+
+    return _run(request, release, forms.HealthForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def override(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        component = _component(data["component"])
+        if data["action"] == "skip":
+            services.component_skip(
+                release=release, component=component, actor=request.user, reason=data["reason"]
+            )
+            return f"{component} skipped."
+        if not isinstance(component, Service):
+            raise services.RolloutError("Only a backend service has a monitoring window.")
+        services.service_window_cut_short(
+            release=release, service=component, actor=request.user, reason=data["reason"]
+        )
+        return f"{component}: monitoring window cut short."
+
+    return _run(request, release, forms.OverrideForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def app_step(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        app = FrontendApp.objects.filter(slug=data["app"]).first()
+        if app is None:
+            raise services.RolloutError("Choose a frontend app.")
+        step = services.app_step_record(
+            release=release,
+            app=app,
+            kind=data["step"],
+            actor=request.user,
+            build_id=data["build_id"],
+            link=data["link"],
+            percent=data["percent"],
+            passed=data["cdn"],
+            note=data["note"],
+        )
+        return f"{app}: {step.get_kind_display()} recorded."
+
+    return _run(request, release, forms.AppStepForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def log(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, is_rm)
+
+    def act(data: dict) -> str:
+        services.log_add(release=release, actor=request.user, note=data["note"])
+        return "Logged."
+
+    return _run(request, release, forms.LogForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def complete(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, is_rm)
+
+    def act(data: dict) -> str:
+        services.release_complete(release=release, actor=request.user, **data)
+        return "Release completed: the 24-hour post-release watch has started."
+
+    return _run(request, release, forms.CompleteForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def anomaly(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.logs_anomalies)
+
+    def act(data: dict) -> str:
+        component = _component(data["component"]) if data["component"] else None
+        services.anomaly_log(
+            release=release,
+            actor=request.user,
+            seen_at=data["seen_at"],
+            description=data["description"],
+            severity=data["severity"],
+            component=component,
+        )
+        return "Anomaly logged."
+
+    return _run(request, release, forms.AnomalyForm(request.POST), act)
+
+
+def _anomaly(release: Release, code: UUID) -> Anomaly:
+    found = Anomaly.objects.select_related("release", "service", "app").filter(
+        release=release, code=code
+    )
+    if not found:
+        raise services.RolloutError("Choose an anomaly of this release.")
+    return found[0]
+
+
+@require_POST
+@login_required
+def anomaly_incident(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        incident = services.incident_from_anomaly(
+            _anomaly(release, data["anomaly"]),
+            actor=request.user,
+            severity=data["severity"],
+            title=data["title"],
+            link=data["link"],
+        )
+        return f"Incident recorded: {incident}."
+
+    return _run(request, release, forms.AnomalyIncidentForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def anomaly_hotfix(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        hotfix = services.hotfix_from_anomaly(
+            _anomaly(release, data.pop("anomaly")), actor=request.user, **data
+        )
+        return f"Hotfix {hotfix.release.version} requested; it waits for RM approval."
+
+    return _run(request, release, forms.AnomalyHotfixForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def incident_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        incident = Incident.objects.filter(release=release, code=data["incident"]).first()
+        if incident is None:
+            raise services.RolloutError("Choose an incident of this release.")
+        services.incident_resolve(
+            incident, actor=request.user, resolved_at=data["resolved_at"], note=data["note"]
+        )
+        return f"{incident} resolved."
+
+    return _run(request, release, forms.IncidentResolveForm(request.POST), act)
+
+
+@require_POST
+@login_required
+def rollback(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+    keys = [k for k, _ in _context_keys(release)]
+
+    def act(data: dict) -> str:
+        incident = None
+        if data["incident"]:
+            incident = Incident.objects.filter(release=release, code=data["incident"]).first()
+            if incident is None:
+                raise services.RolloutError("Choose an incident of this release.")
+        row = services.rollback_start(
+            release=release,
+            actor=request.user,
+            scope=data["scope"],
+            reason=data["reason"],
+            components=[_component(k) for k in data["components"]],
+            incident=incident,
+        )
+        return f"{row.get_scope_display()} rollback started; record each outcome below."
+
+    return _run(request, release, forms.RollbackForm(request.POST, keys=keys), act)
+
+
+def _context_keys(release: Release) -> list[tuple[str, str]]:
+    in_services, in_apps = scope(release)
+    return [(_key(c), c.name) for c in in_services + in_apps]
+
+
+@require_POST
+@login_required
+def rollback_result(request: HttpRequest, code: UUID) -> HttpResponse:
+    release = get_release_for(request, code, services.promotes)
+
+    def act(data: dict) -> str:
+        item = (
+            RollbackItem.objects.select_related("release", "rollback", "service", "app")
+            .filter(release=release, code=data["item"])
+            .first()
+        )
+        if item is None:
+            raise services.RolloutError("Choose a service or app of the rollback.")
+        services.rollback_result_record(
+            item,
+            actor=request.user,
+            steps_performed=data["steps_performed"],
+            succeeded=data["succeeded"],
+        )
+        return f"Rollback of {item.component} recorded."
+
+    return _run(request, release, forms.RollbackResultForm(request.POST), act)

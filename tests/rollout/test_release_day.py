@@ -1,0 +1,364 @@
+"""Release day through the services: order, the monitoring gate, frontends, completion,
+the post-release watch, incidents, rollbacks, the ledger and derived deployment failures."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from releasehub.audit.models import TimelineEvent
+from releasehub.readiness.models import ChecklistItem, InterventionKind, ManualIntervention, Phase
+from releasehub.readiness.services import smoke_record
+from releasehub.releases.models import Release
+from releasehub.rollout import services as rs
+from releasehub.rollout.models import Deployment, DeploymentKind, RolloutStep, Severity, Step
+from releasehub.rollout.selectors import board
+from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
+from tests.factories import app, rollout_release, service
+from tests.rollout.conftest import fire_due
+
+pytestmark = pytest.mark.django_db
+S = Release.Status
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(dt.datetime(2026, 12, 2, 4, 30, tzinfo=dt.UTC), tick=False) as t:
+        yield t
+
+
+def staged(release, slug, sre):
+    for kind, passed in ((Step.STAGING_DEPLOYED, None), (Step.STAGING_SMOKE, True)):
+        rs.service_step_record(
+            release=release, service=service(slug), kind=kind, actor=sre, passed=passed
+        )
+
+
+def promote(release, slug, sre, clock, *, healthy=True, close=True):
+    staged(release, slug, sre)
+    for kind in (Step.PROMOTION_STARTED, Step.PROMOTION_FINISHED):
+        rs.service_step_record(release=release, service=service(slug), kind=kind, actor=sre)
+    rs.service_health_record(
+        release=release,
+        service=service(slug),
+        actor=sre,
+        healthy=healthy,
+        p95_ms=180,
+        error_rate=Decimal("0.2"),
+    )
+    if close:
+        clock.shift(dt.timedelta(minutes=16))
+        fire_due()
+
+
+def roll_out(release, slug, sre):
+    a = app(slug)
+    rs.app_step_record(release=release, app=a, kind=Step.BUILD_TRIGGERED, actor=sre, build_id="b1")
+    rs.app_step_record(release=release, app=a, kind=Step.CANARY_STARTED, actor=sre, percent=5)
+    rs.app_step_record(release=release, app=a, kind=Step.CANARY_VALIDATED, actor=sre)
+    rs.app_step_record(release=release, app=a, kind=Step.FULL_ROLLOUT, actor=sre)
+
+
+def test_promotions_follow_the_catalog_order_and_wait_for_a_healthy_closed_window(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["providers", "identity"], [])
+    staged(release, "providers", sre)
+    with pytest.raises(rs.RolloutError, match="Identity has not finished"):
+        rs.service_step_record(
+            release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
+        )
+    promote(release, "identity", sre, clock, close=False)
+    release.refresh_from_db()
+    assert release.status == S.DEPLOYING
+    with pytest.raises(rs.RolloutError, match="monitoring window is still open"):
+        rs.service_step_record(
+            release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
+        )
+    clock.shift(dt.timedelta(minutes=16))
+    assert fire_due() == [ActionStatus.DONE]
+    rs.service_step_record(
+        release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
+    )
+    assert Deployment.objects.filter(kind=DeploymentKind.PROMOTION).count() == 1
+
+
+def test_an_unhealthy_observation_blocks_the_next_promotion_until_a_healthy_one(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["identity", "providers"], [])
+    promote(release, "identity", sre, clock, healthy=False)
+    staged(release, "providers", sre)
+    with pytest.raises(rs.RolloutError, match="observed unhealthy"):
+        rs.service_step_record(
+            release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
+        )
+    rs.service_health_record(
+        release=release,
+        service=service("identity"),
+        actor=sre,
+        healthy=True,
+        p95_ms=90,
+        error_rate=Decimal("0.1"),
+    )
+    rs.service_step_record(
+        release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
+    )
+
+
+def test_the_window_length_is_a_setting(cast, clock, settings):
+    settings.MONITORING_WINDOW_MINUTES = 0.05
+    release = rollout_release(["identity"], [])
+    promote(release, "identity", cast["kiran"], clock, close=False)
+    window = ScheduledAction.objects.get(kind=ActionKind.MONITORING_WINDOW_CLOSES)
+    finished = RolloutStep.objects.get(kind=Step.PROMOTION_FINISHED)
+    assert window.due_at - finished.at == dt.timedelta(seconds=3)
+
+
+def test_cutting_short_skipping_forcing_and_manual_health_are_ledger_rows(cast, clock):
+    sre, rm = cast["kiran"], cast["asha"]
+    release = rollout_release(["identity", "providers", "appointments"], [])
+    promote(release, "identity", sre, clock, close=False)
+    with pytest.raises(rs.RolloutError, match="needs a reason"):
+        rs.service_window_cut_short(
+            release=release, service=service("identity"), actor=rm, reason=" "
+        )
+    rs.service_window_cut_short(
+        release=release, service=service("identity"), actor=rm, reason="Dashboards flat"
+    )
+    rs.component_skip(
+        release=release, component=service("providers"), actor=rm, reason="No change after all"
+    )
+    rs.service_step_record(
+        release=release, service=service("appointments"), kind=Step.STAGING_DEPLOYED, actor=sre
+    )
+    with pytest.raises(rs.RolloutError, match="give a reason to force"):
+        rs.service_step_record(
+            release=release,
+            service=service("appointments"),
+            kind=Step.PROMOTION_STARTED,
+            actor=sre,
+        )
+    rs.service_step_record(
+        release=release,
+        service=service("appointments"),
+        kind=Step.PROMOTION_STARTED,
+        actor=sre,
+        note="Staging flaky; prod canary checked",
+    )
+    rs.service_step_record(
+        release=release, service=service("appointments"), kind=Step.PROMOTION_FINISHED, actor=sre
+    )
+    with pytest.raises(rs.RolloutError, match="needs a reason"):
+        rs.service_health_record(
+            release=release, service=service("appointments"), actor=sre, healthy=True
+        )
+    rs.service_health_record(
+        release=release,
+        service=service("appointments"),
+        actor=sre,
+        healthy=True,
+        note="Grafana down; checked logs",
+    )
+    kinds = list(ManualIntervention.objects.filter(release=release).values_list("kind", flat=True))
+    assert kinds == [
+        InterventionKind.WINDOW_CUT_SHORT,
+        InterventionKind.SKIP,
+        InterventionKind.FORCE,
+        InterventionKind.MANUAL_HEALTH_MARK,
+    ]
+
+
+def test_a_double_click_records_one_step(cast, clock):
+    release = rollout_release(["identity"], [])
+    rs.service_step_record(
+        release=release,
+        service=service("identity"),
+        kind=Step.STAGING_DEPLOYED,
+        actor=cast["kiran"],
+    )
+    with pytest.raises(rs.RolloutError, match="already recorded"):
+        rs.service_step_record(
+            release=release,
+            service=service("identity"),
+            kind=Step.STAGING_DEPLOYED,
+            actor=cast["kiran"],
+        )
+    assert RolloutStep.objects.count() == 1
+
+
+def test_frontends_wait_for_the_backend_then_go_canary_to_full_and_complete(cast, clock):
+    sre, rm, qa = cast["kiran"], cast["asha"], cast["neha"]
+    release = rollout_release(["identity"], ["patient-web"])
+    rs.app_step_record(
+        release=release, app=app("patient-web"), kind=Step.BUILD_TRIGGERED, actor=sre, build_id="b7"
+    )
+    with pytest.raises(rs.RolloutError, match="Backend services not done: Identity"):
+        rs.app_step_record(
+            release=release, app=app("patient-web"), kind=Step.CANARY_STARTED, actor=sre, percent=5
+        )
+    promote(release, "identity", sre, clock)
+    clock.shift(dt.timedelta(minutes=5))
+    a = app("patient-web")
+    rs.app_step_record(release=release, app=a, kind=Step.CANARY_STARTED, actor=sre, percent=5)
+    rs.app_step_record(release=release, app=a, kind=Step.CANARY_VALIDATED, actor=sre)
+    clock.shift(dt.timedelta(minutes=10))
+    rs.app_step_record(release=release, app=a, kind=Step.FULL_ROLLOUT, actor=sre)
+    rs.app_step_record(release=release, app=a, kind=Step.CDN, actor=sre, passed=False)
+    release.refresh_from_db()
+    assert release.status == S.VERIFYING
+    with pytest.raises(rs.RolloutError, match="smoke checklist has not passed"):
+        rs.release_complete(release=release, actor=rm, note="Done")
+    for item in ChecklistItem.objects.filter(release=release, phase=Phase.SMOKE):
+        smoke_record(item, actor=qa, outcome="passed")
+    rs.release_complete(release=release, actor=rm, note="All green at 11:05")
+    release.refresh_from_db()
+    assert release.status == S.MONITORING and release.completed_at is not None
+    watch = ScheduledAction.objects.get(release=release, kind=ActionKind.POST_RELEASE_WATCH_ENDS)
+    assert watch.due_at == release.completed_at + dt.timedelta(hours=24)
+    data = board(release)
+    assert data.deployment_duration == dt.timedelta(minutes=31)  # identity start → full rollout
+    assert data.services[0].duration == dt.timedelta(0)
+
+
+def test_a_sev1_anomaly_becomes_an_incident_with_a_retrospective_and_runbook_review(cast, clock):
+    sre, rm = cast["kiran"], cast["asha"]
+    release = rollout_release(["identity"], [])
+    promote(release, "identity", sre, clock)
+    rs.release_complete(release=release, actor=rm, note="Done", force_reason="QA out sick")
+    anomaly = rs.anomaly_log(
+        release=release,
+        actor=sre,
+        seen_at=timezone.now(),
+        description="Login errors spike",
+        severity="critical",
+        component=service("identity"),
+    )
+    incident = rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV1)
+    with pytest.raises(rs.RolloutError, match="already an incident"):
+        rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV1)
+    assert incident.service == service("identity") and incident.retrospective.owner == rm
+    assert ScheduledAction.objects.filter(release=release, kind=ActionKind.RUNBOOK_REVIEW).exists()
+    failed = Deployment.objects.with_failed().get(service=service("identity"))
+    assert failed.failed and failed.named_by_incident
+
+
+def test_a_partial_rollback_rolls_the_release_back_and_marks_its_deployments_failed(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["identity", "providers"], [])
+    promote(release, "identity", sre, clock)
+    promote(release, "providers", sre, clock)
+    with pytest.raises(rs.RolloutError, match="Choose the services"):
+        rs.rollback_start(release=release, actor=sre, scope="partial", reason="x", components=[])
+    rollback = rs.rollback_start(
+        release=release,
+        actor=sre,
+        scope="partial",
+        reason="Providers 5xx",
+        components=[service("providers")],
+    )
+    release.refresh_from_db()
+    assert release.status == S.ROLLED_BACK
+    item = rollback.items.get()
+    rs.rollback_result_record(item, actor=sre, steps_performed="Redeployed v1", succeeded=True)
+    rows = {
+        (d.service.slug, d.kind): d.failed
+        for d in Deployment.objects.with_failed().select_related("service")
+    }
+    assert rows == {
+        ("identity", "promotion"): False,
+        ("providers", "promotion"): True,
+        ("providers", "rollback"): False,
+    }
+    assert ManualIntervention.objects.filter(kind=InterventionKind.MANUAL_ROLLBACK).count() == 1
+    assert TimelineEvent.objects.filter(verb="rollout.rollback_started").count() == 1
+
+
+def test_steps_are_refused_before_go_and_after_completion(cast, clock):
+    release = rollout_release(["identity"], [])
+    Release.objects.filter(pk=release.pk).update(status=S.PLANNED)
+    release.refresh_from_db()
+    with pytest.raises(rs.RolloutError, match="no release day steps now"):
+        rs.service_step_record(
+            release=release,
+            service=service("identity"),
+            kind=Step.STAGING_DEPLOYED,
+            actor=cast["kiran"],
+        )
+
+
+def test_a_service_out_of_scope_is_shown_unchanged_and_refused(cast, clock):
+    release = rollout_release(["payments"], [])
+    data = board(release)
+    assert [r.state for r in data.services][:4] == ["unchanged"] * 3 + ["waiting"]
+    with pytest.raises(rs.RolloutError, match="not in the scope"):
+        rs.service_step_record(
+            release=release,
+            service=service("identity"),
+            kind=Step.STAGING_DEPLOYED,
+            actor=cast["kiran"],
+        )
+
+
+def test_an_anomaly_becomes_a_hotfix_in_one_step_which_fails_the_deployment_it_fixes(cast, clock):
+    sre, rm = cast["kiran"], cast["asha"]
+    release = rollout_release(["identity"], [])
+    promote(release, "identity", sre, clock)
+    rs.release_complete(release=release, actor=rm, note="Done", force_reason="QA out sick")
+    anomaly = rs.anomaly_log(
+        release=release,
+        actor=sre,
+        seen_at=timezone.now(),
+        description="Password reset mails delayed",
+        severity="high",
+        component=service("identity"),
+    )
+    hotfix = rs.hotfix_from_anomaly(
+        anomaly,
+        actor=sre,
+        version="2026.12.02-hf1",
+        window_start=timezone.now() + dt.timedelta(hours=1),
+        branch="hotfix/reset-mails",
+        risk_assessment="Low",
+        tests_run="Mailer tests",
+        tests_result="passed",
+        supervising_sre=sre,
+        incident_url="https://incidents.example.com/INC-1",
+    )
+    assert hotfix.release.is_hotfix and hotfix.production_tag == release.version
+    with pytest.raises(rs.RolloutError, match="already became a hotfix"):
+        rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV3)
+    row = Deployment.objects.with_failed().get(release=release)
+    assert row.failed and row.fixed_by_hotfix and not row.rolled_back
+
+
+def test_a_full_rollback_covers_everything_that_reached_production(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["identity", "providers"], ["patient-web"])
+    promote(release, "identity", sre, clock)
+    rollback = rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
+    assert [i.service.slug for i in rollback.items.all()] == ["identity"]
+    with pytest.raises(rs.RolloutError, match="Rolled back; no rollback"):
+        rs.rollback_start(release=release, actor=sre, scope="full", reason="again")
+
+
+def test_a_rollback_needs_a_plan_for_each_service(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["identity"], [], plans=False)
+    promote(release, "identity", sre, clock)
+    with pytest.raises(rs.RolloutError, match="No rollback plan for Identity"):
+        rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
+    assert Release.objects.get(pk=release.pk).status == S.DEPLOYING
+
+
+def test_an_incident_is_resolved_once_and_not_before_it_was_detected(cast, clock):
+    sre = cast["kiran"]
+    incident = rs.incident_record(
+        actor=sre, title="CDN outage", severity=Severity.SEV3, detected_at=timezone.now()
+    )
+    with pytest.raises(rs.RolloutError, match="after it was detected"):
+        rs.incident_resolve(incident, actor=sre, resolved_at=timezone.now() - dt.timedelta(hours=1))
+    rs.incident_resolve(incident, actor=sre, resolved_at=timezone.now())
+    with pytest.raises(rs.RolloutError, match="already resolved"):
+        rs.incident_resolve(incident, actor=sre, resolved_at=timezone.now())
+    assert not hasattr(incident, "retrospective")  # not SEV-1, no release
