@@ -59,6 +59,7 @@ def test_the_release_page_shows_readiness_timed_actions_and_deliveries_in_order(
     positions = [html.index(i) for i in ids]
     assert positions == sorted(positions)
     assert reverse("readiness:page", args=[release.code]) in html
+    assert reverse("rollout:board", args=[release.code]) in html
     assert "Checklists and Go/No-Go" in html
     assert "Code freeze starts" in html  # a timed action
     assert "Code freeze for 2030.01.01" in html and manager.email in html  # a delivery
