@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "releasehub.readiness",
     "releasehub.comms",
     "releasehub.rollout",
+    "releasehub.metrics",
     "releasehub.demo",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("releasehub.readiness.urls")),
     path("", include("releasehub.rollout.urls")),
     path("", include("releasehub.comms.urls")),
+    path("", include("releasehub.metrics.urls")),
     path("accounts/", include("releasehub.accounts.urls")),
     path("timed-actions/", include("releasehub.schedule.urls")),
     path("admin/", admin.site.urls),

@@ -172,6 +172,8 @@ class Deployment(Component):
     step = models.OneToOneField(
         RolloutStep, null=True, blank=True, on_delete=models.PROTECT, related_name="deployment"
     )
+    # Overrides during this deployment as imported history reports them (live: ledger rows).
+    manual_interventions = models.PositiveSmallIntegerField(default=0)
 
     objects = DeploymentQuerySet.as_manager()
 
@@ -278,6 +280,8 @@ class Incident(models.Model):
     )
     detected_at = models.DateTimeField()
     link = models.URLField(max_length=300, blank=True)
+    # The tracker's key (INC-1): imported history matches on it, so a re-import is a no-op.
+    key = models.CharField(max_length=40, blank=True)
     # One incident per anomaly: two clicks on "make it an incident" make one.
     anomaly = models.OneToOneField(
         Anomaly, null=True, blank=True, on_delete=models.PROTECT, related_name="incident"
@@ -296,6 +300,7 @@ class Incident(models.Model):
                 name="incident_not_service_and_app",
                 condition=Q(service__isnull=True) | Q(app__isnull=True),
             ),
+            models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="incident_key_once"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,343 @@
+"""The metrics page, its JSON and CSV exports, and the history upload. Read-only but the upload."""
+
+import csv
+import datetime as dt
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from releasehub.accounts.models import Role, User
+from releasehub.metrics import charts, selectors
+from releasehub.metrics.importer import HistoryError, import_history
+from releasehub.metrics.selectors import IST, Period
+
+VIEWERS = (Role.LEADERSHIP, Role.RELEASE_MANAGER, Role.SRE)
+
+
+def _views_metrics(user: User) -> bool:
+    return user.is_staff or user.has_any_role(*VIEWERS)
+
+
+def _imports_history(user: User) -> bool:
+    return user.is_staff or user.has_role(Role.RELEASE_MANAGER)
+
+
+class PeriodForm(forms.Form):
+    days = forms.TypedChoiceField(
+        choices=[*((d, f"Last {d} days") for d in selectors.PERIOD_DAYS), ("", "Custom dates")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Period",
+    )
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target = forms.ChoiceField(required=False, label="Service or app")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "All services and apps"), *selectors.targets()]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if not data.get("days"):
+            if not (start and end):
+                raise forms.ValidationError("Choose a period, or both a start and an end date.")
+            if end < start:
+                raise forms.ValidationError("The end date is before the start date.")
+            if (end - start).days > 3 * 366:
+                raise forms.ValidationError("Choose a period of at most three years.")
+        return data
+
+    def period(self, today: dt.date) -> Period:
+        data = self.cleaned_data
+        if data.get("days"):
+            return Period.last(data["days"], today)
+        return Period(data["start"], data["end"])
+
+
+def _check(request: HttpRequest) -> None:
+    if not _views_metrics(request.user):
+        raise PermissionDenied("The metrics are for Leadership, Release Managers and SRE.")
+
+
+def _today() -> dt.date:
+    return timezone.now().astimezone(IST).date()
+
+
+def _form(request: HttpRequest) -> PeriodForm:
+    data = request.GET.copy() if request.GET else {"days": "90"}
+    return PeriodForm(data)
+
+
+DEFINITIONS = {
+    "deployments": "Succeeded production deployments of one service or app, hotfixes included; "
+    "each rollback counts once per target. Failed attempts are not counted.",
+    "release_frequency": "Releases completed (last deployment finished) per week.",
+    "change_failure_rate": "Failed deployments / deployments. A deployment failed when an "
+    "incident names it, a rollback of its release covers its target, or a hotfix fixes it.",
+    "recovery": "From a failed deployment's finish to the resolution of the incident naming it, "
+    "or to the rollback or hotfix deployment that fixed it. Counted when recovery ended.",
+    "hotfixes": "Hotfix releases completed / regular releases completed.",
+    "duration": "First deployment start to last deployment finish of a completed release, "
+    "rollbacks excluded.",
+    "interventions": "Manual interventions recorded on the period's deployments plus rows of "
+    "the intervention ledger (overrides, skips, forced steps, manual rollbacks).",
+}
+
+
+def _headline(current: dict, previous: dict) -> list[dict]:
+    def row(key, label, value, before, unit="", tier=None, definition=""):
+        return {
+            "key": key,
+            "label": label,
+            "value": value,
+            "previous": before,
+            "unit": unit,
+            "tier": selectors.dora_tier(
+                tier,
+                value
+                if tier != "deployments_per_week"
+                else current["deployments"] / (_days(current) / 7),
+            )
+            if tier
+            else None,
+            "definition": definition,
+        }
+
+    cur, prev = current, previous
+    return [
+        row(
+            "deployments",
+            "Deployments",
+            cur["deployments"],
+            prev["deployments"],
+            tier="deployments_per_week",
+            definition=DEFINITIONS["deployments"],
+        ),
+        row(
+            "release_frequency",
+            "Release frequency",
+            cur["release_frequency_per_week"],
+            prev["release_frequency_per_week"],
+            "per week",
+            definition=DEFINITIONS["release_frequency"],
+        ),
+        row(
+            "change_failure_rate",
+            "Change failure rate",
+            cur["change_failure_rate"],
+            prev["change_failure_rate"],
+            "fraction",
+            tier="change_failure_rate",
+            definition=DEFINITIONS["change_failure_rate"],
+        ),
+        row(
+            "recovery",
+            "Failed deployment recovery time (median)",
+            cur["recovery_hours"]["median"],
+            prev["recovery_hours"]["median"],
+            "hours",
+            tier="recovery_hours",
+            definition=DEFINITIONS["recovery"],
+        ),
+        row(
+            "hotfixes",
+            "Hotfixes per release",
+            cur["hotfixes_per_release"],
+            prev["hotfixes_per_release"],
+            definition=DEFINITIONS["hotfixes"],
+        ),
+        row(
+            "duration",
+            "Deployment duration (median)",
+            cur["deployment_duration_minutes"]["median"],
+            prev["deployment_duration_minutes"]["median"],
+            "minutes",
+            definition=DEFINITIONS["duration"],
+        ),
+        row(
+            "interventions",
+            "Manual interventions",
+            cur["manual_interventions"],
+            prev["manual_interventions"],
+            definition=DEFINITIONS["interventions"],
+        ),
+    ]
+
+
+def _days(figures: dict) -> int:
+    start, end = dt.date.fromisoformat(figures["start"]), dt.date.fromisoformat(figures["end"])
+    return (end - start).days + 1
+
+
+@login_required
+@require_GET
+def page(request: HttpRequest) -> HttpResponse:
+    _check(request)
+    form = _form(request)
+    context = {"form": form, "may_import": _imports_history(request.user)}
+    if not form.is_valid():
+        return render(request, "metrics/page.html", context, status=400)
+    period = form.period(_today())
+    target = form.cleaned_data.get("target") or None
+    history = selectors.load_history(period, target)
+    current = selectors.figures(history, period)
+    previous = selectors.figures(history, period.previous())
+    trend = [selectors.figures(history, bucket) for bucket in selectors.buckets(period)]
+    query = request.GET.urlencode() or "days=90"
+    context |= {
+        "period": period,
+        "target": target,
+        "current": current,
+        "previous": previous,
+        "headline": _headline(current, previous),
+        "dora_source": selectors.DORA_SOURCE,
+        "open_incidents": selectors.open_incidents(history, timezone.now()),
+        "trend": trend,
+        "charts": charts.trend_charts(trend),
+        "query": query,
+        "json_query": f"start={period.start}&end={period.end}"
+        + (f"&target={target}" if target else ""),
+    }
+    return render(request, "metrics/page.html", context)
+
+
+def _api_period(request: HttpRequest) -> tuple[Period, str | None] | JsonResponse:
+    try:
+        start = dt.date.fromisoformat(request.GET["start"])
+        end = dt.date.fromisoformat(request.GET["end"])
+    except (KeyError, ValueError):
+        return JsonResponse({"error": "start and end must be dates, YYYY-MM-DD."}, status=400)
+    if end < start:
+        return JsonResponse({"error": "end is before start."}, status=400)
+    target = request.GET.get("target") or None
+    if target and target not in dict(selectors.targets()):
+        return JsonResponse({"error": f"unknown target {target!r}."}, status=400)
+    return Period(start, end), target
+
+
+@login_required
+@require_GET
+def as_json(request: HttpRequest) -> JsonResponse:
+    parsed = _api_period(request)
+    if isinstance(parsed, JsonResponse):
+        return parsed
+    return JsonResponse(selectors.metrics(*parsed))
+
+
+def _csv(name: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _ist(moment: dt.datetime | None) -> str:
+    return moment.astimezone(IST).isoformat() if moment else ""
+
+
+def _csv_period(request: HttpRequest) -> tuple[Period, str | None]:
+    form = _form(request)
+    if not form.is_valid():
+        raise PermissionDenied("Bad period.")
+    return form.period(_today()), form.cleaned_data.get("target") or None
+
+
+@login_required
+@require_GET
+def deployments_csv(request: HttpRequest) -> HttpResponse:
+    _check(request)
+    period, target = _csv_period(request)
+    history = selectors.load_history(period, target)
+    rows = [
+        [
+            d.version,
+            d.release_kind,
+            d.target,
+            d.kind,
+            _ist(d.started_at),
+            _ist(d.finished_at),
+            "yes" if d.failed else "no",
+            _ist(d.recovered_at),
+            d.manual_interventions,
+        ]
+        for d in history.deployments
+        if period.holds(d.finished_at)
+    ]
+    header = [
+        "release",
+        "release_kind",
+        "target",
+        "kind",
+        "started_at",
+        "finished_at",
+        "failed",
+        "recovered_at",
+        "manual_interventions",
+    ]
+    return _csv(f"deployments-{period.start}-{period.end}.csv", header, rows)
+
+
+@login_required
+@require_GET
+def incidents_csv(request: HttpRequest) -> HttpResponse:
+    _check(request)
+    period, target = _csv_period(request)
+    history = selectors.load_history(period, target)
+    rows = [
+        [
+            i["key"],
+            i["severity"].upper().replace("SEV", "SEV-"),
+            i["title"],
+            i["release__version"] or "",
+            i["service__slug"] or i["app__slug"] or "",
+            _ist(i["detected_at"]),
+            _ist(i["resolution__resolved_at"]),
+        ]
+        for i in history.incidents
+        if period.holds(i["detected_at"])
+        or period.holds(i["resolution__resolved_at"])
+        or i["resolution__resolved_at"] is None
+    ]
+    header = [
+        "key",
+        "severity",
+        "title",
+        "caused_by_release",
+        "caused_by_target",
+        "detected_at",
+        "resolved_at",
+    ]
+    return _csv(f"incidents-{period.start}-{period.end}.csv", header, rows)
+
+
+@login_required
+@require_POST
+def import_upload(request: HttpRequest) -> HttpResponse:
+    if not _imports_history(request.user):
+        raise PermissionDenied("Only Release Managers and staff import history.")
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a JSON file to import.")
+        return redirect("metrics:page")
+    try:
+        data = json.loads(upload.read().decode("utf-8"))
+        counts = import_history(data, actor=request.user)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        messages.error(request, f"The file is not JSON: {exc}")
+    except HistoryError as exc:
+        messages.error(request, f"Nothing imported. {exc}")
+    else:
+        messages.success(request, "Imported: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return redirect("metrics:page")
