@@ -109,67 +109,69 @@ def smoke_panel(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "readiness/_smoke_panel.html", {"smoke": smoke_state(release)})
 
 
+def _run(request: HttpRequest, release: Release, section: str, form, action) -> HttpResponse:
+    """Validate `form`, call `action(cleaned_data)` for the notice; a refusal is the error."""
+    if not form.is_valid():
+        return _respond(request, release, section, error=forms.first_error(form))
+    try:
+        notice = action(form.cleaned_data)
+    except ServiceError as e:
+        return _respond(request, release, section, error=str(e))
+    return _respond(request, release, section, notice=notice)
+
+
 @require_POST
 @login_required
 def sign(request: HttpRequest, code: UUID) -> HttpResponse:
     release = _get_release_for(request, code, Role.SQUAD_REP, Role.SRE)
-    form = forms.SignOffForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "go-no-go-actions", error=forms.first_error(form))
-    slot = next((s for s in slots(Squad.objects.all()) if s.key == form.cleaned_data["slot"]), None)
-    if slot is None:
-        return _respond(request, release, "go-no-go-actions", error="Choose whom you sign for.")
-    try:
+
+    def act(data: dict) -> str:
+        slot = next((s for s in slots(Squad.objects.all()) if s.key == data["slot"]), None)
+        if slot is None:
+            raise services.ReadinessError("Choose whom you sign for.")
         row = services.signoff_record(
             release=release,
             actor=request.user,
             slot=slot,
-            decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"],
+            decision=data["decision"],
+            comment=data["comment"],
         )
-    except ServiceError as e:
-        return _respond(request, release, "go-no-go-actions", error=str(e))
-    notice = f"{row.get_decision_display()} recorded for {slot.label}."
-    return _respond(request, release, "go-no-go-actions", notice=notice)
+        return f"{row.get_decision_display()} recorded for {slot.label}."
+
+    return _run(request, release, "go-no-go-actions", forms.SignOffForm(request.POST), act)
 
 
 @require_POST
 @login_required
 def involvement(request: HttpRequest, code: UUID) -> HttpResponse:
     release = _get_release_for(request, code, Role.RELEASE_MANAGER)
-    form = forms.InvolvementForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "go-no-go-actions", error=forms.first_error(form))
-    squad = Squad.objects.filter(slug=form.cleaned_data["squad"]).first()
-    if squad is None:
-        return _respond(request, release, "go-no-go-actions", error="Choose a squad.")
-    try:
+
+    def act(data: dict) -> str:
+        squad = Squad.objects.filter(slug=data["squad"]).first()
+        if squad is None:
+            raise services.ReadinessError("Choose a squad.")
         row = services.squad_involvement_set(
             release=release,
             actor=request.user,
             squad=squad,
-            involved=form.cleaned_data["involved"],
-            reason=form.cleaned_data["reason"],
+            involved=data["involved"],
+            reason=data["reason"],
         )
-    except ServiceError as e:
-        return _respond(request, release, "go-no-go-actions", error=str(e))
-    notice = f"{squad} marked {'involved' if row.involved else 'not involved'}."
-    return _respond(request, release, "go-no-go-actions", notice=notice)
+        return f"{squad} marked {'involved' if row.involved else 'not involved'}."
+
+    return _run(request, release, "go-no-go-actions", forms.InvolvementForm(request.POST), act)
 
 
 @require_POST
 @login_required
 def decide(request: HttpRequest, code: UUID) -> HttpResponse:
     release = _get_release_for(request, code, Role.RELEASE_MANAGER)
-    form = forms.DecisionForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "go-no-go-actions", error=forms.first_error(form))
-    try:
-        row = services.go_no_go_decide(release=release, actor=request.user, **form.cleaned_data)
-    except ServiceError as e:
-        return _respond(request, release, "go-no-go-actions", error=str(e))
-    notice = f"Decision recorded: {row.get_decision_display()}."
-    return _respond(request, release, "go-no-go-actions", notice=notice)
+
+    def act(data: dict) -> str:
+        row = services.go_no_go_decide(release=release, actor=request.user, **data)
+        return f"Decision recorded: {row.get_decision_display()}."
+
+    return _run(request, release, "go-no-go-actions", forms.DecisionForm(request.POST), act)
 
 
 @require_POST
@@ -185,14 +187,12 @@ def create(request: HttpRequest, code: UUID) -> HttpResponse:
 def item_update(request: HttpRequest, code: UUID, item: UUID) -> HttpResponse:
     release = _get_release_for(request, code)
     checklist_item = _get_item_for(request, release, item)
-    form = forms.ItemUpdateForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "checklists", error=forms.first_error(form))
-    try:
-        services.checklist_item_update(checklist_item, actor=request.user, **form.cleaned_data)
-    except ServiceError as e:
-        return _respond(request, release, "checklists", error=str(e))
-    return _respond(request, release, "checklists", notice=f"Updated: {checklist_item.text}.")
+
+    def act(data: dict) -> str:
+        services.checklist_item_update(checklist_item, actor=request.user, **data)
+        return f"Updated: {checklist_item.text}."
+
+    return _run(request, release, "checklists", forms.ItemUpdateForm(request.POST), act)
 
 
 @require_POST
@@ -200,73 +200,58 @@ def item_update(request: HttpRequest, code: UUID, item: UUID) -> HttpResponse:
 def item_assign(request: HttpRequest, code: UUID, item: UUID) -> HttpResponse:
     release = _get_release_for(request, code, Role.RELEASE_MANAGER)
     checklist_item = _get_item_for(request, release, item)
-    form = forms.ItemAssignForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "checklists", error=forms.first_error(form))
-    try:
-        services.checklist_item_assign(
-            checklist_item, actor=request.user, owner=form.cleaned_data["owner"]
-        )
-    except ServiceError as e:
-        return _respond(request, release, "checklists", error=str(e))
-    return _respond(request, release, "checklists", notice=f"Owner set: {checklist_item.text}.")
+
+    def act(data: dict) -> str:
+        services.checklist_item_assign(checklist_item, actor=request.user, owner=data["owner"])
+        return f"Owner set: {checklist_item.text}."
+
+    return _run(request, release, "checklists", forms.ItemAssignForm(request.POST), act)
 
 
 @require_POST
 @login_required
 def smoke(request: HttpRequest, code: UUID) -> HttpResponse:
     release = _get_release_for(request, code, Role.QA_LEAD)
-    form = forms.SmokeForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "smoke", error=forms.first_error(form))
-    item = ChecklistItem.objects.filter(
-        code=form.cleaned_data["item"], release=release, phase=Phase.SMOKE
-    ).first()
-    if item is None:
-        return _respond(request, release, "smoke", error="Choose a smoke checklist item.")
-    try:
+
+    def act(data: dict) -> str:
+        item = ChecklistItem.objects.filter(
+            code=data["item"], release=release, phase=Phase.SMOKE
+        ).first()
+        if item is None:
+            raise services.ReadinessError("Choose a smoke checklist item.")
         row = services.smoke_record(
-            item,
-            actor=request.user,
-            outcome=form.cleaned_data["outcome"],
-            notes=form.cleaned_data["notes"],
+            item, actor=request.user, outcome=data["outcome"], notes=data["notes"]
         )
-    except ServiceError as e:
-        return _respond(request, release, "smoke", error=str(e))
-    notice = f"Smoke {item.text}: {row.get_outcome_display()} logged."
-    return _respond(request, release, "smoke", notice=notice)
+        return f"Smoke {item.text}: {row.get_outcome_display()} logged."
+
+    return _run(request, release, "smoke", forms.SmokeForm(request.POST), act)
 
 
 @require_POST
 @login_required
 def regression(request: HttpRequest, code: UUID) -> HttpResponse:
     release = _get_release_for(request, code, Role.QA_LEAD)
-    form = forms.RegressionForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "regression", error=forms.first_error(form))
-    try:
-        row = services.regression_record(release=release, actor=request.user, **form.cleaned_data)
-    except ServiceError as e:
-        return _respond(request, release, "regression", error=str(e))
-    notice = f"{row.get_suite_display()} results logged."
-    return _respond(request, release, "regression", notice=notice)
+
+    def act(data: dict) -> str:
+        row = services.regression_record(release=release, actor=request.user, **data)
+        return f"{row.get_suite_display()} results logged."
+
+    return _run(request, release, "regression", forms.RegressionForm(request.POST), act)
 
 
 @require_POST
 @login_required
 def meeting(request: HttpRequest, code: UUID) -> HttpResponse:
     release = _get_release_for(request, code, Role.RELEASE_MANAGER)
-    form = forms.MeetingForm(request.POST)
-    if not form.is_valid():
-        return _respond(request, release, "meeting", error=forms.first_error(form))
-    try:
+
+    def act(data: dict) -> str:
         services.meeting_record(
             release=release,
             actor=request.user,
-            attendees=list(form.cleaned_data["attendees"]),
-            notes=form.cleaned_data["notes"],
-            decisions=form.cleaned_data["decisions"],
+            attendees=list(data["attendees"]),
+            notes=data["notes"],
+            decisions=data["decisions"],
         )
-    except ServiceError as e:
-        return _respond(request, release, "meeting", error=str(e))
-    return _respond(request, release, "meeting", notice="Meeting record saved.")
+        return "Meeting record saved."
+
+    return _run(request, release, "meeting", forms.MeetingForm(request.POST), act)
