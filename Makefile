@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test install migrate demo lock lint format clean
+.PHONY: run test test-clock install migrate demo lock lint format clean
 
 $(VENV)/.installed: requirements.lock scripts/bootstrap
 	./scripts/bootstrap
@@ -28,6 +28,17 @@ run: demo
 ## The whole suite, ruff included. DATABASE_URL / REDIS_URL select real services.
 test: install var
 	pytest $(PYTEST_ARGS)
+
+## The tests marked `clock` again at the instants where a week of the release clock turns
+## (IST): just before and after the Monday 18:00 freeze, Tuesday night after T-24h, Wednesday
+## 09:45 between Go/No-Go and the window, and a Saturday. Each run is independent of the hour.
+CLOCK_INSTANTS ?= 2026-11-23T17:59:00+05:30 2026-11-23T18:01:00+05:30 \
+	2026-11-24T23:59:00+05:30 2026-11-25T09:45:00+05:30 2026-11-28T03:00:00+05:30
+test-clock: install var
+	@set -e; for now in $(CLOCK_INSTANTS); do \
+		echo "--- tests marked clock at $$now"; \
+		RELEASEHUB_TEST_NOW=$$now pytest -m clock -q -p no:cacheprovider $(PYTEST_ARGS); \
+	done
 
 lint: install
 	ruff check . && ruff format --check .

@@ -4,6 +4,7 @@ With REQUIRE_SERVICES=1 a missing PostgreSQL, Redis or Chromium fails the run; o
 tests that need one are skipped, so a fresh clone passes on the embedded defaults.
 """
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -11,10 +12,14 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
+import time_machine
 from django.conf import settings
+
+from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+BROWSER_TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -50,6 +55,51 @@ def _missing_services() -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_SERVICES and (missing := _missing_services()):
         raise pytest.UsageError("REQUIRE_SERVICES=1 but these are missing: " + "; ".join(missing))
+
+
+# Every test runs at a fixed instant, so no outcome depends on the day or hour of the run. The
+# default is a Thursday afternoon; .ci/run re-runs the tests marked `clock` at the instants of
+# the week where the release clock turns (freeze, T-24h, Go/No-Go, the weekend).
+DEFAULT_TEST_NOW = "2026-11-26T15:00:00+05:30"
+
+
+def test_now() -> dt.datetime:
+    raw = os.environ.get("RELEASEHUB_TEST_NOW") or DEFAULT_TEST_NOW
+    try:
+        now = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(f"RELEASEHUB_TEST_NOW={raw!r} is not an ISO 8601 instant") from None
+    if now.tzinfo is None:
+        raise pytest.UsageError(f"RELEASEHUB_TEST_NOW={raw!r} needs an offset, e.g. +05:30")
+    return now
+
+
+test_now.__test__ = False  # a helper, not a test
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"releasehub: tests run at {test_now().isoformat()} (RELEASEHUB_TEST_NOW)"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller | None]:
+    """The Python clock starts at the run's fixed instant and ticks from there.
+
+    It ticks because the live server, the in-process Celery worker and Playwright's waits need
+    time to pass; tests that need it stopped travel again with tick=False. Tests marked
+    `real_clock` (subprocess workers that cannot see this process's clock) keep the real one.
+    Clock-relative factories refuse to run in a test that is not marked `clock`, so the re-runs
+    at the week's instants cover every such test.
+    """
+    factories.CLOCK_MARKED = request.node.get_closest_marker("clock") is not None or (
+        request.node.get_closest_marker("real_clock") is not None
+    )
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+    else:
+        with time_machine.travel(test_now(), tick=True) as traveller:
+            yield traveller
+    factories.CLOCK_MARKED = False
 
 
 def need(what: str, available: bool) -> None:
@@ -106,6 +156,7 @@ def demo_data(db):
 
     from releasehub.demo.seed import seed_demo
 
+    factories.require_clock_mark("the demo seed")
     with override_settings(DEBUG=True):
         return seed_demo()
 
@@ -127,8 +178,9 @@ def browser() -> Iterator:
     # Playwright's sync API runs an event loop in this thread; the ORM calls that the test makes
     # between browser steps are still plain synchronous calls.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -166,7 +218,9 @@ def new_page(browser, live_server):
 
     def make() -> BrowserPage:
         context = browser.new_context(base_url=live_server.url, timezone_id="Asia/Kolkata")
-        context.set_default_timeout(10_000)
+        # A ceiling for waits on a state, not a guess of how long a step takes: on a loaded
+        # 2-core machine a poll can take seconds, and a passing wait returns at once.
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         page = BrowserPage(context.new_page(), live_server.url)
         pages.append(page)

@@ -42,8 +42,27 @@ def rm(**kwargs) -> User:
     return user_with(Role.RELEASE_MANAGER, **kwargs)
 
 
+# Set by the autouse `fixed_clock` fixture (tests/conftest.py) for tests marked `clock`.
+CLOCK_MARKED = False
+
+
+def require_clock_mark(what: str) -> None:
+    """Data placed relative to today makes a test depend on the week; such tests are marked
+    `clock` so that CI runs them at the instants where the release clock turns."""
+    if not CLOCK_MARKED:
+        raise RuntimeError(
+            f"{what} places data relative to today: mark the test @pytest.mark.clock "
+            "(or the module with pytestmark)"
+        )
+
+
+def today() -> dt.date:
+    require_clock_mark("a clock-relative factory")
+    return timezone.localdate()
+
+
 def next_wednesday(after: dt.date | None = None) -> dt.date:
-    day = (after or timezone.localdate()) + dt.timedelta(days=1)
+    day = (after or today()) + dt.timedelta(days=1)
     return day + dt.timedelta(days=(2 - day.weekday()) % 7)
 
 
@@ -104,7 +123,7 @@ class ScopeTicketFactory(factory.django.DjangoModelFactory):
 
 def release_in(days: int, **kwargs) -> Release:
     """A regular release whose Wednesday window is at least `days` days away."""
-    day = next_wednesday(timezone.localdate() + dt.timedelta(days=days))
+    day = next_wednesday(today() + dt.timedelta(days=days))
     start, end = default_window(day)
     return ReleaseFactory(window_start=start, window_end=end, **kwargs)
 

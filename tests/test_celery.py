@@ -10,6 +10,8 @@ from releasehub.celery import app
 from releasehub.releases.models import Release
 from tests.factories import ReleaseFactory
 
+pytestmark = pytest.mark.clock
+
 
 @app.task(name="tests.record_worker_event")
 def record_worker_event(release_id: int) -> None:

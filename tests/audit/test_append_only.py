@@ -7,7 +7,7 @@ from releasehub.audit.models import TimelineEvent
 from releasehub.audit.timeline import record_event
 from tests.factories import ReleaseFactory, rm
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 @pytest.fixture

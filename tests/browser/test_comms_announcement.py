@@ -14,7 +14,7 @@ from releasehub.releases.models import Release
 from tests.comms.conftest import ChatServer
 from tests.factories import ScopeTicketFactory, squad
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_rm_previews_and_sends_the_announcement_and_downloads_the_changelog(

@@ -1,6 +1,7 @@
 import pytest
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]

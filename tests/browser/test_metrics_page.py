@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from releasehub.metrics.importer import import_actor, import_history
 from tests.metrics.history import HISTORY
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_leadership_reads_the_metrics_and_downloads_the_csv(page, demo_data):

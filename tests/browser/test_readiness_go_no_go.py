@@ -10,7 +10,7 @@ from releasehub.readiness.models import SignOff
 from releasehub.releases.models import Release
 from tests.factories import readiness_cast, readiness_release
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LIVE = 10_000  # the panels poll every 3 s
 
 

@@ -8,7 +8,7 @@ from releasehub.releases.models import Release
 from releasehub.releases.services import release_transition
 from tests.browser.helpers import end_live_releases
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_dashboard_counts_down_in_ist_and_polls_only_while_live(page, demo_data, settings):

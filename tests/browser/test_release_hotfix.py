@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from releasehub.releases.models import Hotfix, Release
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_hotfix_is_requested_approved_deployed_and_back_merged(new_page, demo_data):

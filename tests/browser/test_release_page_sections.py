@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from releasehub.releases.models import Release
 from tests.browser.helpers import end_live_releases
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _next_release() -> Release:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from releasehub.releases.models import Release
 from releasehub.releases.services import release_freeze
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):

@@ -15,7 +15,7 @@ from releasehub.rollout.services import service_step_record
 from releasehub.schedule.services import claim_due, run_action
 from tests.factories import readiness_cast, rollout_release, service
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LIVE = 10_000  # the board polls every second here
 WINDOW_SECONDS = 1.0
 

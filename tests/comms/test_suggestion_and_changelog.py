@@ -16,7 +16,7 @@ from releasehub.comms.services import message_send
 from releasehub.releases.models import Release
 from tests.factories import ReleaseFactory, ScopeTicketFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 S = Release.Status
 # Window 2026-12-02 10:00 IST = 04:30 UTC; T-48h = 2026-11-30 04:30 UTC.
 WINDOW = dt.datetime(2026, 12, 2, 4, 30, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ from releasehub.audit.models import TimelineEvent
 from releasehub.demo.seed import DemoRefused, seed_demo
 from releasehub.releases.models import Release
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)

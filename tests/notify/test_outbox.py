@@ -16,7 +16,7 @@ from releasehub.notify.tasks import deliver
 from releasehub.schedule.models import ActionKind, ScheduledAction
 from tests.factories import ReleaseFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 NOW = dt.datetime(2026, 11, 30, 12, 30, tzinfo=dt.UTC)
 
 

@@ -18,7 +18,7 @@ from releasehub.readiness.models import (
 from releasehub.releases.models import Release
 from tests.readiness.conftest import sign
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 @pytest.fixture

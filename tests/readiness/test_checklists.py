@@ -18,7 +18,7 @@ from releasehub.readiness.services import ReadinessError
 from tests.factories import ReleaseFactory, readiness_reference_data
 from tests.readiness.conftest import complete_pre_release
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 def _item(release, text_start: str) -> ChecklistItem:

@@ -16,7 +16,7 @@ from releasehub.releases.models import Release, Train
 from tests.factories import readiness_release
 from tests.readiness.conftest import complete_pre_release, sign, sign_all
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 S = Release.Status
 
 

@@ -10,7 +10,7 @@ from releasehub.readiness.services import ReadinessError
 from releasehub.releases.models import Release
 from tests.factories import readiness_release
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from releasehub.readiness.services import ReadinessError
 from releasehub.releases.models import Release
 from tests.readiness.conftest import sign, sign_all
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 def _slot(state, key):

@@ -22,7 +22,7 @@ from releasehub.releases.models import Release
 from tests.factories import readiness_release
 from tests.readiness.conftest import sign
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 HTMX = {"HTTP_HX_REQUEST": "true"}
 EVIDENCE = [
     SignOff,

@@ -10,7 +10,7 @@ from releasehub.releases.selectors import month_calendar
 from releasehub.releases.services import release_move
 from tests.factories import ReleaseFactory, rm
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from releasehub.releases.models import FreezeExceptionDecision
 from releasehub.releases.services import AlreadyDecided
 from tests.factories import release_in, rm, user_with
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.clock, pytest.mark.django_db(transaction=True)]
 
 
 def _race(calls):

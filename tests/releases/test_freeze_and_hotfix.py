@@ -19,7 +19,7 @@ from releasehub.releases.models import (
 from releasehub.releases.services import AlreadyDecided, ScopeFrozen, ServiceError, TransitionError
 from tests.factories import ReleaseFactory, ScopeTicketFactory, rm, squad, user_with
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 FRIDAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=IST)
 MONDAY_EVENING = dt.datetime(2026, 11, 30, 18, 0, tzinfo=IST)

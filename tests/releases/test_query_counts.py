@@ -27,7 +27,7 @@ from tests.factories import (
     user_with,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 def _filler(count: int, manager) -> None:

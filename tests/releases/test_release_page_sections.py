@@ -14,7 +14,7 @@ from releasehub.schedule.models import ActionKind
 from releasehub.schedule.planning import replan
 from tests.factories import readiness_reference_data, release_in, rm, user_with
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

@@ -11,7 +11,7 @@ from releasehub.releases.services import ServiceError, TransitionError
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import TrainFactory, rm
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 # Friday 27 Nov 2026, 12:00 IST: the worked example's release (Wed 2 Dec) is five days away.
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=IST)

@@ -7,7 +7,7 @@ from releasehub.releases.models import Release
 from releasehub.releases.tasks import fill_trains
 from tests.factories import TrainFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 def test_the_hourly_task_keeps_each_active_train_four_releases_ahead():

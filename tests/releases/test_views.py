@@ -34,7 +34,7 @@ from tests.factories import (
     user_with,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

@@ -11,7 +11,7 @@ from releasehub.rollout.models import Deployment, RolloutStep, Step
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import readiness_cast, rollout_release, service
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.clock, pytest.mark.django_db(transaction=True)]
 
 
 def _race(calls) -> list[str]:

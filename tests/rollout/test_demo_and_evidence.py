@@ -18,7 +18,7 @@ from releasehub.rollout.models import (
 from releasehub.rollout.selectors import board
 from tests.factories import rollout_release, service
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 TODAY = dt.date(2026, 11, 27)
 
 

@@ -19,7 +19,7 @@ from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import app, rollout_release, service
 from tests.rollout.conftest import fire_due
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 S = Release.Status
 
 

@@ -14,7 +14,7 @@ from tests.factories import rollout_release
 from tests.rollout.conftest import ALL_APPS, ALL_SERVICES, fire_due
 from tests.rollout.test_release_day import promote
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

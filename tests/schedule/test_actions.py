@@ -17,7 +17,7 @@ from releasehub.schedule.selectors import monitoring_window_closed
 from releasehub.schedule.services import claim_due, recovery_sweep, run_action
 from tests.schedule.conftest import fire_due
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 UTC = dt.UTC
 S = Release.Status
 

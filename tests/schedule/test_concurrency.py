@@ -11,7 +11,7 @@ from django.utils import timezone
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from releasehub.schedule.services import claim_due, run_action
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _in_threads(count: int, work) -> list:

@@ -23,7 +23,12 @@ from releasehub.schedule.services import LEASE, claim_due, recover_expired_lease
 from tests.factories import UserFactory, next_wednesday
 from tests.schedule.processes import Stack, wait_for
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.real_clock,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture

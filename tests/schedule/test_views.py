@@ -13,7 +13,7 @@ from releasehub.schedule.selectors import actions_for_release
 from tests.factories import ReleaseFactory
 from tests.schedule.conftest import fire_due
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 
 def _releases(count: int) -> None:
