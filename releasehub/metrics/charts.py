@@ -1,53 +1,130 @@
-"""Trend charts drawn server-side as SVG geometry (no script, no inline style: CSP-safe)."""
+"""Trend charts drawn server-side as SVG geometry (no script, no inline style: CSP-safe).
 
-WIDTH, HEIGHT, PAD = 640, 180, 28
+Each chart carries its axes: the day each bar's week or month starts under it, the unit and a
+round top on the y axis. Durations are plotted in the unit their largest value reads in.
+"""
 
+import datetime as dt
+import math
+from collections.abc import Callable
+
+from releasehub.metrics.durations import humanise_hours, number, reading_unit
+
+WIDTH, HEIGHT = 640, 200
+# Room for the y ticks and the rotated unit on the left, the dates and the x title below.
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 40
+MAX_X_LABELS = 8
+
+Axis = tuple[str, float, Callable[[float], str]]  # y title, figure -> plotted amount, text
+
+
+def _count(noun: str) -> Callable[[list[float]], Axis]:
+    return lambda values: (noun, 1.0, number)
+
+
+def _percent(values: list[float]) -> Axis:
+    return "%", 100.0, lambda fraction: f"{number(fraction * 100)} %"
+
+
+def _duration(values: list[float]) -> Axis:
+    unit, per_hour = reading_unit(max(values, default=0))
+    return f"{unit}s", per_hour, humanise_hours
+
+
+# key, title, the figure read from selectors.figures(), its y axis
 SERIES = (
-    ("deployments", "Deployments", lambda f: f["deployments"]),
-    ("releases", "Releases completed", lambda f: f["releases_completed"]),
-    ("cfr", "Change failure rate (%)", lambda f: _pct(f["change_failure_rate"])),
-    ("recovery", "Recovery time, median (hours)", lambda f: f["recovery_hours"]["median"]),
+    ("deployments", "Deployments", lambda f: f["deployments"], _count("deployments")),
+    ("releases", "Releases completed", lambda f: f["releases_completed"], _count("releases")),
+    ("cfr", "Change failure rate", lambda f: f["change_failure_rate"], _percent),
+    ("recovery", "Recovery time, median", lambda f: f["recovery_hours"]["median"], _duration),
 )
 
 
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 1)
+def round_top(value: float) -> float:
+    """The y axis top: the first of 1, 2, 5 x 10^n at or above `value`."""
+    if value <= 0:
+        return 1
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
 
 
-def bar_chart(values: list[float | None]) -> dict:
-    top = max([v for v in values if v is not None] or [0]) or 1
-    slot = (WIDTH - 2 * PAD) / max(len(values), 1)
+def _x_labels(starts: list[dt.date], monthly: bool) -> list[tuple[int, str]]:
+    """Every few bars a date; the year on the first label and where it changes."""
+    step = math.ceil(len(starts) / MAX_X_LABELS) or 1
+    labels, year = [], None
+    for n in range(0, len(starts), step):
+        day = starts[n]
+        label = f"{day:%b}" if monthly else f"{day.day} {day:%b}"
+        labels.append((n, label if day.year == year else f"{label} {day.year}"))
+        year = day.year
+    return labels
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def bar_chart(
+    amounts: list[float | None], labels: list[str], x_labels: list[tuple[int, str]]
+) -> dict:
+    top = round_top(max((a for a in amounts if a is not None), default=0))
+    baseline, right = HEIGHT - BOTTOM, WIDTH - RIGHT
+    slot = (right - LEFT) / max(len(amounts), 1)
     bars = []
-    for n, value in enumerate(values):
-        height = (value or 0) / top * (HEIGHT - 2 * PAD)
+    for n, (amount, label) in enumerate(zip(amounts, labels, strict=True)):
+        height = (amount or 0) / top * (baseline - TOP)
         bars.append(
             {
-                "x": round(PAD + n * slot + slot * 0.15, 1),
-                "y": round(HEIGHT - PAD - height, 1),
+                "x": round(LEFT + n * slot + slot * 0.15, 1),
+                "y": round(baseline - height, 1),
                 "width": round(slot * 0.7, 1),
                 "height": round(height, 1),
-                "value": value,
+                "label": label,
             }
         )
     return {
         "width": WIDTH,
         "height": HEIGHT,
-        "pad": PAD,
-        "top": top,
+        "left": LEFT,
+        "right": right,
+        "top": TOP,
+        "baseline": baseline,
+        "middle": round((TOP + baseline) / 2, 1),
         "bars": bars,
-        "baseline": HEIGHT - PAD,
+        "x_ticks": [(round(bars[n]["x"] + bars[n]["width"] / 2, 1), text) for n, text in x_labels],
+        "x_label_y": baseline + 14,
+        "x_title_y": HEIGHT - 4,
+        "x_middle": round((LEFT + right) / 2, 1),
+        "y_ticks": [(baseline, "0"), (TOP, f"{top:g}")],
+        "y_label_x": LEFT - 4,
+        "y_title_x": 12,
     }
 
 
-def trend_charts(trend: list[dict]) -> list[dict]:
+def trend_charts(trend: list[dict], *, monthly: bool) -> list[dict]:
+    starts = [dt.date.fromisoformat(f["start"]) for f in trend]
+    ends = [dt.date.fromisoformat(f["end"]) for f in trend]
+    x_labels = _x_labels(starts, monthly)
     charts = []
-    for key, title, read in SERIES:
-        values = [read(f) for f in trend]
-        chart = bar_chart(values)
+    for key, title, read, axis in SERIES:
+        figures = [read(f) for f in trend]
+        y_title, factor, show = axis([v for v in figures if v is not None])
+        shown = [None if v is None else show(v) for v in figures]
+        labels = [
+            f"{_day(start)} to {_day(end)}: {text or 'no data'}"
+            for start, end, text in zip(starts, ends, shown, strict=True)
+        ]
+        amounts = [None if v is None else v * factor for v in figures]
+        chart = bar_chart(amounts, labels, x_labels)
         chart |= {
             "key": key,
             "title": title,
-            "rows": [(f["start"], f["end"], v) for f, v in zip(trend, values, strict=True)],
+            "x_title": "Month (IST)" if monthly else "Week starting (IST)",
+            "y_title": y_title,
+            "rows": [
+                {"start": f["start"], "end": f["end"], "value": v, "shown": text}
+                for f, v, text in zip(trend, figures, shown, strict=True)
+            ],
         }
         charts.append(chart)
     return charts

@@ -309,10 +309,18 @@ def dora_tier(name: str, value: float | None) -> str | None:
     return None
 
 
+WEEKLY_UP_TO_DAYS = 120
+
+
+def per_month(period: Period) -> bool:
+    """Whether the trend of `period` is drawn per calendar month (else per week)."""
+    return period.days > WEEKLY_UP_TO_DAYS
+
+
 def buckets(period: Period) -> list[Period]:
     """Weeks (Monday to Sunday) for periods up to 120 days, calendar months beyond, clipped."""
     out = []
-    if period.days <= 120:
+    if not per_month(period):
         day = period.start - dt.timedelta(days=period.start.weekday())
         while day <= period.end:
             out.append(Period(max(day, period.start), min(day + dt.timedelta(days=6), period.end)))

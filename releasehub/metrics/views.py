@@ -2,9 +2,10 @@
 
 import csv
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.accounts.models import Role, User
 from releasehub.metrics import charts, selectors
+from releasehub.metrics.forms import PeriodForm
 from releasehub.metrics.importer import HistoryError, import_history
 from releasehub.metrics.selectors import IST, Period
 
@@ -29,41 +31,6 @@ def _imports_history(user: User) -> bool:
     return user.is_staff or user.has_role(Role.RELEASE_MANAGER)
 
 
-class PeriodForm(forms.Form):
-    days = forms.TypedChoiceField(
-        choices=[*((d, f"Last {d} days") for d in selectors.PERIOD_DAYS), ("", "Custom dates")],
-        coerce=int,
-        empty_value=None,
-        required=False,
-        label="Period",
-    )
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    target = forms.ChoiceField(required=False, label="Service or app")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "All services and apps"), *selectors.targets()]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if not data.get("days"):
-            if not (start and end):
-                raise forms.ValidationError("Choose a period, or both a start and an end date.")
-            if end < start:
-                raise forms.ValidationError("The end date is before the start date.")
-            if (end - start).days > 3 * 366:
-                raise forms.ValidationError("Choose a period of at most three years.")
-        return data
-
-    def period(self, today: dt.date) -> Period:
-        data = self.cleaned_data
-        if data.get("days"):
-            return Period.last(data["days"], today)
-        return Period(data["start"], data["end"])
-
-
 def _check(request: HttpRequest) -> None:
     if not _views_metrics(request.user):
         raise PermissionDenied("The metrics are for Leadership, Release Managers and SRE.")
@@ -74,8 +41,7 @@ def _today() -> dt.date:
 
 
 def _form(request: HttpRequest) -> PeriodForm:
-    data = request.GET.copy() if request.GET else {"days": "90"}
-    return PeriodForm(data)
+    return PeriodForm(request.GET, today=_today())
 
 
 DEFINITIONS = {
@@ -186,14 +152,15 @@ def page(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     context = {"form": form, "may_import": _imports_history(request.user)}
     if not form.is_valid():
-        return render(request, "metrics/page.html", context, status=400)
-    period = form.period(_today())
-    target = form.cleaned_data.get("target") or None
+        # 200, not 400: the page is the form with its errors beside the fields, and a 4xx
+        # document is logged as an error by browsers.
+        return render(request, "metrics/page.html", context)
+    period, target = form.period, form.target_slug
     history = selectors.load_history(period, target)
     current = selectors.figures(history, period)
     previous = selectors.figures(history, period.previous())
     trend = [selectors.figures(history, bucket) for bucket in selectors.buckets(period)]
-    query = request.GET.urlencode() or "days=90"
+    per_month = selectors.per_month(period)
     context |= {
         "period": period,
         "target": target,
@@ -203,35 +170,24 @@ def page(request: HttpRequest) -> HttpResponse:
         "dora_source": selectors.DORA_SOURCE,
         "open_incidents": selectors.open_incidents(history, timezone.now()),
         "trend": trend,
-        "charts": charts.trend_charts(trend),
-        "query": query,
+        "per_month": per_month,
+        "charts": charts.trend_charts(trend, monthly=per_month),
+        "query": request.GET.urlencode(),
         "json_query": f"start={period.start}&end={period.end}"
         + (f"&target={target}" if target else ""),
     }
     return render(request, "metrics/page.html", context)
 
 
-def _api_period(request: HttpRequest) -> tuple[Period, str | None] | JsonResponse:
-    try:
-        start = dt.date.fromisoformat(request.GET["start"])
-        end = dt.date.fromisoformat(request.GET["end"])
-    except (KeyError, ValueError):
-        return JsonResponse({"error": "start and end must be dates, YYYY-MM-DD."}, status=400)
-    if end < start:
-        return JsonResponse({"error": "end is before start."}, status=400)
-    target = request.GET.get("target") or None
-    if target and target not in dict(selectors.targets()):
-        return JsonResponse({"error": f"unknown target {target!r}."}, status=400)
-    return Period(start, end), target
-
-
 @login_required
 @require_GET
 def as_json(request: HttpRequest) -> JsonResponse:
-    parsed = _api_period(request)
-    if isinstance(parsed, JsonResponse):
-        return parsed
-    return JsonResponse(selectors.metrics(*parsed))
+    _check(request)
+    form = _form(request)
+    if not form.is_valid():
+        errors = {name: list(texts) for name, texts in form.errors.items()}
+        return JsonResponse({"error": form.error_text(), "errors": errors}, status=400)
+    return JsonResponse(selectors.metrics(form.period, form.target_slug))
 
 
 def _csv(name: str, header: list[str], rows) -> HttpResponse:
@@ -247,18 +203,26 @@ def _ist(moment: dt.datetime | None) -> str:
     return moment.astimezone(IST).isoformat() if moment else ""
 
 
-def _csv_period(request: HttpRequest) -> tuple[Period, str | None]:
-    form = _form(request)
-    if not form.is_valid():
-        raise PermissionDenied("Bad period.")
-    return form.period(_today()), form.cleaned_data.get("target") or None
+def _csv_export(
+    view: Callable[[HttpRequest, Period, str | None], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Checks the reader and reads the period the one way the page does; a bad period is a 400."""
+
+    @functools.wraps(view)
+    def export(request: HttpRequest) -> HttpResponse:
+        _check(request)
+        form = _form(request)
+        if not form.is_valid():
+            return HttpResponse(
+                form.error_text(), status=400, content_type="text/plain; charset=utf-8"
+            )
+        return view(request, form.period, form.target_slug)
+
+    return login_required(require_GET(export))
 
 
-@login_required
-@require_GET
-def deployments_csv(request: HttpRequest) -> HttpResponse:
-    _check(request)
-    period, target = _csv_period(request)
+@_csv_export
+def deployments_csv(request: HttpRequest, period: Period, target: str | None) -> HttpResponse:
     history = selectors.load_history(period, target)
     rows = [
         [
@@ -289,11 +253,8 @@ def deployments_csv(request: HttpRequest) -> HttpResponse:
     return _csv(f"deployments-{period.start}-{period.end}.csv", header, rows)
 
 
-@login_required
-@require_GET
-def incidents_csv(request: HttpRequest) -> HttpResponse:
-    _check(request)
-    period, target = _csv_period(request)
+@_csv_export
+def incidents_csv(request: HttpRequest, period: Period, target: str | None) -> HttpResponse:
     history = selectors.load_history(period, target)
     rows = [
         [
