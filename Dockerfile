@@ -1,8 +1,9 @@
-# Production image for web, worker and beat (docker-compose.yml). The same locked dependencies.
+# Production image for web, worker and beat (docker-compose.yml): the locked runtime
+# dependencies only (requirements.lock); test and lint tools are in requirements-dev.lock.
 FROM python:3.13-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:$PATH
 WORKDIR /app
-COPY requirements.lock scripts/bootstrap ./
+COPY requirements.lock ./
 RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 # collectstatic needs settings that parse; the real secret arrives at run time.

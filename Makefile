@@ -6,7 +6,7 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: run test test-clock install migrate demo lock lint format clean
 
-$(VENV)/.installed: requirements.lock scripts/bootstrap
+$(VENV)/.installed: requirements.lock requirements-dev.lock scripts/bootstrap
 	./scripts/bootstrap
 
 install: $(VENV)/.installed
@@ -46,10 +46,12 @@ lint: install
 format: install
 	ruff check --fix . && ruff format .
 
-## Re-pin requirements.lock from requirements.in (needs network access to PyPI).
+## Re-pin both locks (needs network access to PyPI): the runtime first, then development on
+## top of it, so both pin the runtime packages at the same versions.
 lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile requirements.in --universal --python-version 3.12 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile requirements-dev.in --universal --python-version 3.12 --generate-hashes -o requirements-dev.lock
 
 clean:
 	rm -rf var .venv
