@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "releasehub.middleware.AlwaysNonceMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "releasehub.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "releasehub.urls"

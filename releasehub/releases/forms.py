@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from releasehub.accounts.models import Role, Squad, User
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.releases.access import is_rm
 from releasehub.releases.models import (
     APP_STRATEGIES,
     SERVICE_STRATEGIES,
@@ -137,6 +138,14 @@ class TicketForm(PageForm):
     link = forms.URLField(max_length=300, required=False, assume_scheme="https")
     merged = forms.BooleanField(required=False)
     ci_passing = forms.BooleanField(required=False, label="CI passing")
+
+    def __init__(self, *args, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and not is_rm(user):
+            # Offered: the rep's own squads. Accepted: any squad, so that a forged one reaches
+            # the view's access check and is refused (403), not passed off as a typo.
+            squad = self.fields["squad"]
+            squad.widget.choices = [("", squad.empty_label), *((s.pk, s) for s in user.squads)]
 
     def clean_key(self) -> str:
         key = self.cleaned_data["key"].strip().upper()

@@ -57,8 +57,10 @@ def _attempt(request, release, section, form, form_name, act, message):
 @login_required
 def ticket_add(request: HttpRequest, code) -> HttpResponse:
     release = get_release_for(request, code, may=adds_scope)
-    form = forms.TicketForm(request.POST)
-    if form.is_valid() and not adds_for_squad(request.user, form.cleaned_data["squad"]):
+    form = forms.TicketForm(request.POST, user=request.user)
+    form.is_valid()
+    squad = form.cleaned_data.get("squad")
+    if squad and not adds_for_squad(request.user, squad):
         raise PermissionDenied("Squad reps add tickets for their own squad only.")
 
     def act(data):

@@ -156,7 +156,9 @@ def default_forms(release: Release, request: HttpRequest) -> dict:
     components = selectors.changed_components(release)
     first_missing = next(iter(selectors.missing_plans(release)), None)
     return {
-        "ticket_form": forms.TicketForm(initial={"squad": squads[0] if squads else None}),
+        "ticket_form": forms.TicketForm(
+            initial={"squad": squads[0] if squads else None}, user=user
+        ),
         "risk_form": forms.RiskForm(),
         "flag_form": forms.FlagForm(),
         "oncall_form": forms.OnCallForm(),

@@ -55,3 +55,44 @@
     });
   });
 })();
+
+// A refusal (the server's 403 with ReleaseHub-Refused) is a message in the section acted on: the
+// rest of the page, the form and what was typed in it stay as they are.
+(function () {
+  "use strict";
+  function refused(xhr) {
+    return xhr.status === 403 && xhr.getResponseHeader("ReleaseHub-Refused") === "true";
+  }
+
+  // One message slot per section, right under its heading, made on first use. The section is
+  // the one holding the form that acted, else the one the request targets.
+  function slotFor(detail) {
+    var from = detail.requestConfig && detail.requestConfig.elt;
+    var section = (from && from.closest("section")) || detail.target.closest("section") ||
+      detail.target;
+    var slot = section.querySelector(":scope > .refusal");
+    if (!slot) {
+      slot = document.createElement("div");
+      slot.className = "refusal";
+      slot.setAttribute("role", "alert");
+      var heading = section.querySelector(":scope > h1, :scope > h2, :scope > h3");
+      if (heading) { heading.after(slot); } else { section.prepend(slot); }
+    }
+    return slot;
+  }
+
+  // With DEBUG on, django-htmx's helper puts any 403 page in place of the whole document; a
+  // refusal is not a fault to debug, so it never reaches that helper (capture runs first).
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (refused(event.detail.xhr)) { event.stopPropagation(); }
+  }, true);
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!refused(detail.xhr)) { return; }
+    detail.target = slotFor(detail);
+    detail.swapOverride = "innerHTML";
+    detail.shouldSwap = true;
+    detail.isError = false;
+  });
+})();
