@@ -21,9 +21,10 @@ demo: migrate
 	python manage.py seed_demo
 
 ## Start web (gunicorn), Celery worker and beat on http://127.0.0.1:$(PORT). Ctrl-C stops all.
+## honcho gives each process its own PORT; WEB_PORT tells all three the web's (links in e-mails).
 run: demo
 	@echo "ReleaseHub on http://127.0.0.1:$(PORT)/"
-	honcho --procfile Procfile start --port $(PORT)
+	WEB_PORT=$(PORT) honcho --procfile Procfile start --port $(PORT)
 
 ## The whole suite, ruff included. DATABASE_URL / REDIS_URL select real services.
 test: install var

@@ -174,7 +174,11 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, "ReleaseHub <releasehub@localhost>")
-SITE_URL = _read("SITE_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails point at the web process. honcho gives every process its own PORT (web N,
+# worker N+100, beat N+200) and the worker sends the e-mails, so `make run` also passes the
+# web's port to all three as WEB_PORT.
+_web_port = _read("WEB_PORT", env.int, None) or _read("PORT", env.int, 8000)
+SITE_URL = _read("SITE_URL", env.str, f"http://127.0.0.1:{_web_port}").rstrip("/")
 
 # Security. The strict CSP is why htmx runs with allowEval false and there are no inline scripts.
 SECURE_CSP = {

@@ -1,6 +1,7 @@
 """Start-up configuration, checked in fresh processes so each sees only its own environment."""
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ PRODUCTION = {
 def run(code: str, **env: str) -> subprocess.CompletedProcess:
     # The parent's settings must not leak in (the browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE).
     unset = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset |= {"PORT", "WEB_PORT", "SITE_URL"}
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -88,3 +90,48 @@ def test_empty_values_count_as_unset_so_a_copied_env_example_works():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+SITE_URL_CODE = f"{SETUP}; from django.conf import settings; print(settings.SITE_URL)"
+
+
+def _site_url(**env: str) -> str:
+    result = run(SITE_URL_CODE, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_site_url_follows_the_port_when_it_is_not_set():
+    assert _site_url(PORT="18801") == "http://127.0.0.1:18801"
+
+
+def test_an_explicit_site_url_wins_over_the_port():
+    assert (
+        _site_url(PORT="18801", SITE_URL="https://releasehub.example.com/")
+        == "https://releasehub.example.com"
+    )
+
+
+def test_every_process_of_make_run_links_to_the_port_the_web_process_serves_on():
+    """honcho gives each process type its own PORT (web 18801, worker 18901, beat 19001), and the
+    worker is the one that sends the e-mails: all three must link to the web's port."""
+    from honcho.environ import expand_processes, parse_procfile
+
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "run", "PORT=18801"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert dry_run.returncode == 0, dry_run.stderr
+    words = shlex.split(next(line for line in dry_run.stdout.splitlines() if "honcho" in line))
+    # `VAR=value honcho … --port N`: the environment the Makefile gives honcho, and its base port.
+    make_env = dict(w.split("=", 1) for w in words[: words.index("honcho")])
+    port = int(words[words.index("--port") + 1])
+    procfile = parse_procfile((ROOT / "Procfile").read_text())
+    processes = expand_processes(procfile.processes, port=port)
+    assert {p.name for p in processes} == {"web.1", "worker.1", "beat.1"}
+    assert len({p.env["PORT"] for p in processes}) == 3  # honcho's behaviour, as documented
+    for process in processes:
+        assert _site_url(**make_env, **process.env) == "http://127.0.0.1:18801", process.name

@@ -19,7 +19,14 @@ def load(release: Release) -> Release:
     """The release with everything its messages and changelog read, in a fixed few queries."""
     return (
         Release.objects.select_related("hotfix")
-        .prefetch_related("tickets__squad", "tickets__services", "flags", "risks")
+        .prefetch_related(
+            "tickets__squad",
+            "tickets__services",
+            "flags",
+            "risks",
+            "hotfix__services",
+            "hotfix__apps",
+        )
         .get(pk=release.pk)
     )
 
@@ -63,6 +70,10 @@ def scope_summary(release: Release) -> str:
 
 
 def affected_services(release: Release) -> str:
+    """What the hotfix request named; else the services its tickets touch."""
+    hotfix = _hotfix(release)
+    if hotfix and hotfix.components:
+        return hotfix.components_text
     names = sorted({s.name for t in release.tickets.all() for s in t.services.all()})
     return ", ".join(names) or "the affected service"
 

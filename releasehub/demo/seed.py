@@ -1,6 +1,6 @@
 """Demo data: people for every role, the RM rota, six months of trains, the next four, and the
-scope of the next one that is still open (tickets, risks, flags, on-call, dashboards, rollback
-plans, freeze exceptions) plus one hotfix tracked to its back-merge.
+scope of the next one (tickets, risks, flags, on-call, dashboards, rollback plans, freeze
+exceptions, sign-offs) plus one hotfix tracked to its back-merge.
 
 Idempotent: every row is looked up by a natural key first, so running it twice adds nothing.
 """
@@ -14,6 +14,9 @@ from django.utils import timezone
 from releasehub.accounts.models import Role, RoleAssignment, RotaMember, Squad, User
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.catalog.runbook import ensure_catalog
+from releasehub.readiness.models import SignOffDecision
+from releasehub.readiness.selectors import squad_slot
+from releasehub.readiness.services import signoff_record
 from releasehub.releases.clock import IST, default_window
 from releasehub.releases.models import FollowUp, OnCallRole, Release, RollbackStrategy, Train
 from releasehub.releases.services import (
@@ -152,6 +155,10 @@ def seed_hotfix(people: dict[str, User], day: dt.date) -> None:
         tests_run="Booking concurrency tests, appointments integration suite",
         tests_result="passed",
         supervising_sre=people["kiran"],
+        components=[
+            Service.objects.get(slug="appointments"),
+            FrontendApp.objects.get(slug="patient-web"),
+        ],
         at=start - dt.timedelta(hours=2),
     )
     hotfix_decide(
@@ -229,15 +236,28 @@ PLANS = [
 ]
 
 
+# squad, who signs Go, comment: the squads whose tickets are ready; the rest sign later.
+SIGN_OFFS = [
+    ("patient", "priya", "Reschedule flow verified on staging; support notes ready."),
+    ("shared", "dev", "Token refresh verified on staging; messaging on-call briefed."),
+]
+
+
 def seed_scope(people: dict[str, User], release: Release) -> None:
-    """Scope for the next release that is not frozen yet (idempotent: only when it has none)."""
+    """Scope for the next release (idempotent: only when it has none).
+
+    The tickets are added as they were, in the days before the code freeze, so the release
+    has its scope whether the demo is seeded before the freeze or during it; the risk, flag,
+    plans and the rest are the kind of work that goes on during the freeze too.
+    """
     if release.tickets.exists():
         return
     services = {s.slug: s for s in Service.objects.all()}
     apps = {a.slug: a for a in FrontendApp.objects.all()}
     squads = {s.slug: s for s in Squad.objects.all()}
     reps = {"patient": "priya", "doctor": "rahul", "admin": "sana", "shared": "dev"}
-    for key, title, squad, svc, app, merged, ci in TICKETS:
+    last_added = min(timezone.now(), release.freeze_at) - dt.timedelta(hours=2)
+    for i, (key, title, squad, svc, app, merged, ci) in enumerate(reversed(TICKETS)):
         ticket_add(
             release=release,
             actor=people[reps[squad]],
@@ -249,6 +269,7 @@ def seed_scope(people: dict[str, User], release: Release) -> None:
             link=f"https://tracker.example.com/browse/{key}",
             merged=merged,
             ci_passing=ci,
+            at=last_added - dt.timedelta(hours=6 * i),
         )
     for slug, strategy, previous, steps in PLANS:
         rollback_plan_save(
@@ -309,6 +330,15 @@ def seed_scope(people: dict[str, User], release: Release) -> None:
         risk="Medium: changes a query plan",
         rollback_note="Toggle provider-availability-cache off",
     )
+    # After every scope change above, so these sign-offs stand (an earlier one would be stale).
+    for squad, who, comment in SIGN_OFFS:
+        signoff_record(
+            release=release,
+            actor=people[who],
+            slot=squad_slot(squads[squad]),
+            decision=SignOffDecision.GO,
+            comment=comment,
+        )
 
 
 @transaction.atomic
@@ -319,11 +349,16 @@ def seed_demo(today: dt.date | None = None) -> dict[str, User]:
         )
     people = seed_people()
     seed_releases(people, today or timezone.localdate())
-    now = timezone.now()
-    upcoming = Release.objects.filter(
-        kind=Release.Kind.REGULAR, status=Release.Status.PLANNED, window_start__gt=now
-    ).order_by("window_start")
-    target = next((r for r in upcoming if not r.is_frozen(now)), None)
+    # The next release, frozen or not: it is the first one a newcomer looks at.
+    target = (
+        Release.objects.filter(
+            kind=Release.Kind.REGULAR,
+            status=Release.Status.PLANNED,
+            window_start__gt=timezone.now(),
+        )
+        .order_by("window_start")
+        .first()
+    )
     if target:
         seed_scope(people, target)
     seed_comms()
@@ -620,6 +655,7 @@ def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
         return
     now = timezone.now()
     sre = people["kiran"]
+    services = [Service.objects.get(slug="appointments"), Service.objects.get(slug="payments")]
     hotfix = hotfix_create(
         actor=people["priya"],
         version=suggest_version(today, Release.Kind.HOTFIX),
@@ -637,11 +673,11 @@ def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
         tests_run="Reminder job unit and integration tests",
         tests_result="passed",
         supervising_sre=sre,
+        components=services,
         at=now - dt.timedelta(minutes=40),
     )
     release = hotfix.release
     hotfix_decide(hotfix, actor=people["asha"], approve=True, comment="Go ahead", at=now)
-    services = [Service.objects.get(slug="appointments"), Service.objects.get(slug="payments")]
     _scope_everything(release, people["priya"], services, [])
     for service in services:
         rollback_plan_save(

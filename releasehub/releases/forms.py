@@ -263,12 +263,19 @@ class HotfixForm(WindowForm):
         queryset=User.objects.filter(role_assignments__role=Role.SRE).distinct(),
         label="Supervising SRE",
     )
+    components = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        label="Affected services and apps",
+        help_text="Named in the hotfix notice to Support and Ops",
+        error_messages={"required": "Choose the services or apps the hotfix affects."},
+    )
 
     field_order = [
         "version",
         "production_tag",
         "branch",
         "problem",
+        "components",
         "incident_url",
         "risk_assessment",
         "tests_run",
@@ -279,6 +286,20 @@ class HotfixForm(WindowForm):
     ]
 
     clean_version = ReleaseCreateForm.clean_version
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        services = list(Service.objects.filter(active=True))
+        apps = list(FrontendApp.objects.filter(active=True))
+        self.catalog = {RollbackPlanForm.value_for(c): c for c in [*services, *apps]}
+        self.fields["components"].choices = [
+            ("Services", [(RollbackPlanForm.value_for(c), str(c)) for c in services]),
+            ("Frontend apps", [(RollbackPlanForm.value_for(c), str(c)) for c in apps]),
+        ]
+
+    def clean_components(self) -> list[Service | FrontendApp]:
+        # The choices already refused any value not in the catalog.
+        return [self.catalog[value] for value in self.cleaned_data["components"]]
 
     def clean_branch(self) -> str:
         branch = self.cleaned_data["branch"].strip()

@@ -427,9 +427,23 @@ class Hotfix(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField()
+    # What the hotfix touches: the request form asks for at least one. Hotfixes requested
+    # before it asked, or from an anomaly that named none, have neither.
+    services = models.ManyToManyField(Service, blank=True, related_name="+")
+    apps = models.ManyToManyField(FrontendApp, blank=True, related_name="+")
 
     def __str__(self) -> str:
         return f"Hotfix {self.release.version}"
+
+    @property
+    def components(self) -> list[Service | FrontendApp]:
+        """Services in promotion order, then apps (the catalog's orderings)."""
+        return [*self.services.all(), *self.apps.all()]
+
+    @property
+    def components_text(self) -> str:
+        """`Identity, Payments and Patient web`; empty when the request named none."""
+        return and_list([str(c) for c in self.components])
 
     @property
     def approval_or_none(self) -> "HotfixApproval | None":
@@ -492,6 +506,11 @@ class HotfixFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.confirmed_by})"
+
+
+def and_list(words: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join(filter(None, [", ".join(words[:-1]), *words[-1:]]))
 
 
 KEY_SEPARATORS = re.compile(r"[\s,;]+")

@@ -51,6 +51,8 @@ def with_scope(queryset: QuerySet[Release]) -> QuerySet[Release]:
             queryset=FreezeException.objects.select_related("requested_by", "decision__decided_by"),
         ),
         "hotfix__follow_ups__confirmed_by",
+        "hotfix__services",
+        "hotfix__apps",
     )
 
 

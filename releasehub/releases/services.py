@@ -5,6 +5,7 @@ request, one decision per request); views check who may call them at all.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -348,9 +349,11 @@ def _lock_open(release: Release) -> Release:
     return locked
 
 
-def _covering_exception(release: Release, key: str) -> FreezeException | None:
-    """The approved freeze exception that names `key`, if the release is frozen."""
-    if not release.is_frozen(timezone.now()):
+def _covering_exception(
+    release: Release, key: str, at: dt.datetime | None = None
+) -> FreezeException | None:
+    """The approved freeze exception that names `key`, if the release is frozen (at `at`)."""
+    if not release.is_frozen(at or timezone.now()):
         return None
     approved = FreezeException.objects.filter(
         release=release, decision__decision=Decision.APPROVED
@@ -377,10 +380,12 @@ def ticket_add(
     link: str = "",
     merged: bool = False,
     ci_passing: bool = False,
+    at: dt.datetime | None = None,
 ) -> ScopeTicket:
+    """Tag a ticket for the release (`at` lets the demo seed scope added before the freeze)."""
     locked = _lock_open(release)
     key = key.strip().upper()
-    exception = _covering_exception(locked, key)
+    exception = _covering_exception(locked, key, at)
     if ScopeTicket.objects.filter(release=locked, key=key).exists():
         raise ServiceError(f"{key} is already in the scope of {locked.version}.")
     ticket = ScopeTicket.objects.create(
@@ -404,6 +409,7 @@ def ticket_add(
         summary=f"{key} added to {locked.version} ({squad})"
         + (" under a freeze exception" if exception else ""),
         after=_ticket_state(ticket),
+        occurred_at=at,
     )
     return ticket
 
@@ -700,9 +706,13 @@ def hotfix_create(
     tests_run: str,
     tests_result: str,
     supervising_sre: User,
+    components: Iterable[Service | FrontendApp] = (),
     at: dt.datetime | None = None,
 ) -> Hotfix:
-    """Request a hotfix (the form refuses a window in the past; `at` lets history be seeded)."""
+    """Request a hotfix (the form refuses a window in the past; `at` lets history be seeded).
+
+    `components` are the services and apps it affects: the form requires one; a hotfix from
+    an anomaly that named none has none."""
     release = release_create(
         version=version,
         kind=Release.Kind.HOTFIX,
@@ -725,14 +735,24 @@ def hotfix_create(
         requested_by=actor,
         requested_at=at or timezone.now(),
     )
+    components = list(components)
+    hotfix.services.set(c for c in components if isinstance(c, Service))
+    hotfix.apps.set(c for c in components if isinstance(c, FrontendApp))
+    affects = hotfix.components_text
     record_event(
         verb="hotfix.requested",
         target=hotfix,
         release=release,
         actor=actor,
-        summary=f"Hotfix {version} from {production_tag} on {branch}, SRE {supervising_sre}",
+        summary=f"Hotfix {version} from {production_tag} on {branch}, SRE {supervising_sre}"
+        + (f"; affects {affects}" if affects else ""),
         reason=problem,
-        after={"incident": incident_url, "tests": tests_result, "risk": risk_assessment},
+        after={
+            "incident": incident_url,
+            "tests": tests_result,
+            "risk": risk_assessment,
+            "components": [c.slug for c in hotfix.components],
+        },
         occurred_at=at,
     )
     return hotfix

@@ -1,5 +1,6 @@
-"""A squad rep requests a hotfix; another person (the RM) approves it; it is deployed and its
-follow-ups are confirmed up to the back-merge; the dashboard and calendar show it."""
+"""A squad rep requests a hotfix for the services and apps it affects; another person (the RM)
+approves it; it is deployed and its follow-ups are confirmed up to the back-merge; the dashboard
+and calendar show it."""
 
 import re
 
@@ -20,6 +21,8 @@ def test_a_hotfix_is_requested_approved_deployed_and_back_merged(new_page, demo_
     assert rep.get_by_label("Production tag").input_value() == last_tag
     rep.get_by_label("Hotfix branch").fill("hotfix/slot-search-timeout")
     rep.get_by_label("Problem").fill("Slot search times out for large clinics")
+    rep.get_by_role("checkbox", name="Providers").check()
+    rep.get_by_role("checkbox", name="Doctor web").check()
     rep.get_by_label("Incident link").fill("https://incidents.example.com/INC-3001")
     rep.get_by_label("Risk assessment").fill("Low: an index hint only")
     rep.get_by_label("Targeted tests run").fill("Provider search suite")
@@ -27,8 +30,12 @@ def test_a_hotfix_is_requested_approved_deployed_and_back_merged(new_page, demo_
     rep.get_by_role("button", name="Request hotfix").click()
     expect(rep.locator("#hotfix")).to_contain_text("Waiting for RM approval")
     expect(rep.locator("#hotfix")).not_to_contain_text("Approve hotfix")
+    affects = rep.locator("#hotfix dl > div").filter(has=rep.locator("dt", has_text="Affects"))
+    expect(affects.locator("dd")).to_have_text("Providers and Doctor web")
+    expect(rep.locator("#timeline")).to_contain_text("affects Providers and Doctor web")
     hotfix = Hotfix.objects.get(branch="hotfix/slot-search-timeout")
     assert hotfix.production_tag == last_tag
+    assert [c.slug for c in hotfix.components] == ["providers", "doctor-web"]
     url = rep.url
 
     rm = new_page()

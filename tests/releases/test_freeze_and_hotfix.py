@@ -4,20 +4,34 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
+from django.urls import reverse
 
 from releasehub.accounts.models import Role
 from releasehub.audit.models import TimelineEvent
+from releasehub.comms.models import MessageKind, MessageTemplate
+from releasehub.comms.placeholders import load
+from releasehub.comms.placeholders import render as render_message
 from releasehub.releases import services
 from releasehub.releases.clock import IST, default_window
+from releasehub.releases.forms import HotfixForm
 from releasehub.releases.models import (
     FollowUp,
     FreezeExceptionDecision,
+    Hotfix,
     HotfixApproval,
     Release,
     ScopeTicket,
 )
 from releasehub.releases.services import AlreadyDecided, ScopeFrozen, ServiceError, TransitionError
-from tests.factories import ReleaseFactory, ScopeTicketFactory, rm, squad, user_with
+from tests.factories import (
+    ReleaseFactory,
+    ScopeTicketFactory,
+    app,
+    rm,
+    service,
+    squad,
+    user_with,
+)
 
 pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
@@ -152,7 +166,7 @@ def test_decisions_and_requests_are_append_only_in_the_database(release, rep):
         type(exception).objects.filter(pk=exception.pk).update(reason="forged")
 
 
-def _hotfix(actor):
+def _hotfix(actor, **extra):
     start = FRIDAY + dt.timedelta(hours=3)
     return services.hotfix_create(
         actor=actor,
@@ -167,6 +181,7 @@ def _hotfix(actor):
         tests_run="Booking tests",
         tests_result="passed",
         supervising_sre=user_with(Role.SRE),
+        **extra,
     )
 
 
@@ -206,3 +221,67 @@ def test_the_last_completed_release_is_the_default_production_tag():
     ReleaseFactory(version="2026.11.18", status="completed", completed_at=FRIDAY - dt.timedelta(6))
     ReleaseFactory(version="2026.12.02")
     assert services.last_production_tag() == "2026.11.18"
+
+
+# The affected services and apps of a hotfix ---------------------------------------------------
+
+
+def _hotfix_post(sre, **changes) -> dict:
+    start = FRIDAY + dt.timedelta(hours=3)
+    data = {
+        "version": "2026.11.27-hf1",
+        "production_tag": "2026.11.18",
+        "branch": "hotfix/payment-retries",
+        "problem": "Card payments time out",
+        "incident_url": "https://incidents.example.com/INC-7",
+        "risk_assessment": "Low",
+        "tests_run": "Payments suite",
+        "tests_result": "passed",
+        "supervising_sre": str(sre.pk),
+        "window_start": f"{start:%Y-%m-%dT%H:%M}",
+        "window_end": f"{start + dt.timedelta(hours=1):%Y-%m-%dT%H:%M}",
+        "components": ["service:payments", "app:patient-web"],
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_hotfix_form_refuses_a_request_that_names_no_affected_service_or_app(client):
+    client.force_login(rm())
+    sre = user_with(Role.SRE)
+    with time_machine.travel(FRIDAY, tick=False):
+        form = HotfixForm(_hotfix_post(sre, components=None))
+        assert not form.is_valid()
+        assert "components" in form.errors
+        assert not HotfixForm(_hotfix_post(sre, components=["service:nosuch"])).is_valid()
+        answer = client.post(reverse("releases:hotfix_create"), _hotfix_post(sre, components=None))
+    assert answer.status_code == 400
+    assert "Choose the services or apps the hotfix affects" in answer.content.decode()
+    assert not Release.objects.exists()
+
+
+def test_a_requested_hotfix_records_and_shows_its_affected_services_and_apps(client):
+    client.force_login(rm())
+    with time_machine.travel(FRIDAY, tick=False):
+        answer = client.post(reverse("releases:hotfix_create"), _hotfix_post(user_with(Role.SRE)))
+    hotfix = Hotfix.objects.get()
+    assert answer.status_code == 302
+    assert list(hotfix.services.all()) == [service("payments")]
+    assert list(hotfix.apps.all()) == [app("patient-web")]
+    event = TimelineEvent.objects.get(verb="hotfix.requested")
+    assert "Payments and Patient web" in event.summary
+    assert event.after["components"] == ["payments", "patient-web"]
+    page = client.get(reverse("releases:detail", args=[hotfix.release.code])).content.decode()
+    section = page[page.index('id="hotfix"') :]
+    assert "Affects" in section and "Payments and Patient web" in section
+
+
+def test_the_hotfix_notice_names_the_affected_services_and_apps():
+    with time_machine.travel(FRIDAY, tick=False):
+        hotfix = _hotfix(
+            rm(), components=[app("patient-web"), service("payments"), service("identity")]
+        )
+    template = MessageTemplate.objects.get(kind=MessageKind.HOTFIX)
+    _, body = render_message(template, load(hotfix.release))
+    assert "Expect brief impact on Identity, Payments and Patient web." in body
+    assert "the affected service" not in body
