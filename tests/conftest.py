@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import timezone
 
 from tests import factories
 
@@ -221,6 +222,10 @@ def new_page(browser, live_server):
         # A ceiling for waits on a state, not a guess of how long a step takes: on a loaded
         # 2-core machine a poll can take seconds, and a passing wait returns at once.
         context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        # The page's clock starts where the server's (fixed, ticking) clock stands, so that
+        # countdowns agree with the server; timers then run as usual.
+        context.clock.install(time=timezone.now())
+        context.clock.resume()
         contexts.append(context)
         page = BrowserPage(context.new_page(), live_server.url)
         pages.append(page)
