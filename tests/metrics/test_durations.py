@@ -2,6 +2,7 @@
 
 import pytest
 from django.template import Context, Template
+
 from releasehub.metrics.durations import humanise_hours
 
 
