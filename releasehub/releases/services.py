@@ -16,6 +16,7 @@ from releasehub.accounts.rota import next_release_manager
 from releasehub.audit.timeline import record_event
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.releases.clock import IST, default_window
+from releasehub.releases.hooks import Change, announce
 from releasehub.releases.models import (
     APP_STRATEGIES,
     MOVABLE_STATUSES,
@@ -36,11 +37,6 @@ from releasehub.releases.models import (
     ScopeTicket,
     Train,
     parse_keys,
-)
-from releasehub.schedule.planning import (
-    plan_back_merge_reminders,
-    replan,
-    stop_back_merge_reminders,
 )
 
 S = Release.Status
@@ -136,11 +132,8 @@ def release_create(
         after={"window_start": window_start.isoformat(), "rm": str(release_manager or "")},
         occurred_at=at,
     )
-    replan(release)
-    # Imported here: readiness builds on releases (it moves and cancels them on a No-Go).
-    from releasehub.readiness.services import checklists_create_for
-
-    checklists_create_for(release)
+    announce(Change.CLOCK, release)
+    announce(Change.CREATED, release)
     return release
 
 
@@ -184,14 +177,14 @@ def release_transition(
         after={"status": to},
         occurred_at=at,
     )
-    replan(release)
+    announce(Change.CLOCK, release)
     if release.is_hotfix and to == S.VERIFYING:
         # Deployed: the back-merge into main is due now, reminded every 4 hours until confirmed.
         back_merged = HotfixFollowUp.objects.filter(
             hotfix__release=release, kind=FollowUp.BACK_MERGE
         ).exists()
         if not back_merged:
-            plan_back_merge_reminders(release, deployed_at=at)
+            announce(Change.HOTFIX_DEPLOYED, release, deployed_at=at)
     return release
 
 
@@ -246,7 +239,7 @@ def release_move(
         },
         after={"window_start": window_start.isoformat(), "window_end": window_end.isoformat()},
     )
-    replan(release)
+    announce(Change.CLOCK, release)
     if release.status == S.FROZEN and timezone.now() < release.freeze_at:
         # Moved past its freeze: scope opens again until the new Monday 18:00.
         release_transition(release, S.PLANNED, actor=actor, reason="Moved before its new freeze")
@@ -821,7 +814,7 @@ def hotfix_confirm(
                 occurred_at=at,
             )
             if kind == FollowUp.BACK_MERGE:
-                stop_back_merge_reminders(hotfix.release)
+                announce(Change.BACK_MERGED, hotfix.release)
     except IntegrityError:
         raise AlreadyDecided(f"{label} was already confirmed.") from None
     return row
