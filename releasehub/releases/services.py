@@ -16,6 +16,7 @@ from releasehub.accounts.rota import next_release_manager
 from releasehub.audit.timeline import record_event
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.releases.clock import IST, default_window
+from releasehub.core.errors import ServiceError
 from releasehub.releases.hooks import Change, announce
 from releasehub.releases.models import (
     APP_STRATEGIES,
@@ -54,10 +55,6 @@ TRANSITIONS: dict[str, set[str]] = {
     S.ROLLED_BACK: set(),
     S.CANCELLED: set(),
 }
-
-
-class ServiceError(Exception):
-    """A request the rules refuse; the message is shown to the user as it is."""
 
 
 class TransitionError(ServiceError):
