@@ -4,6 +4,7 @@ from django.urls import include, path
 from releasehub.health import healthz
 
 urlpatterns = [
+    path("", include("releasehub.pages.urls")),
     path("", include("releasehub.releases.urls")),
     path("", include("releasehub.readiness.urls")),
     path("", include("releasehub.rollout.urls")),

@@ -93,7 +93,7 @@ def values(release: Release) -> dict[str, str]:
         "issue": hotfix.problem if hotfix else release.summary or "(no hotfix request)",
         "affected_service": affected_services(release),
         "incident_link": hotfix.incident_url if hotfix else "(none)",
-        "release_link": site + reverse("releases:detail", args=[release.code]),
+        "release_link": site + reverse("pages:release", args=[release.code]),
         "changelog_link": site + reverse("comms:changelog_entry", args=[release.code]),
     }
 

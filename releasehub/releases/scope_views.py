@@ -27,8 +27,8 @@ from releasehub.releases.models import (
     MonitoringDashboard,
     ScopeTicket,
 )
+from releasehub.releases.sections import render_section, section_done
 from releasehub.releases.services import ServiceError
-from releasehub.releases.views import render_section, section_done
 
 
 def _child(model, release, code, **extra):

@@ -8,14 +8,6 @@ from django.db.models import Prefetch, QuerySet
 
 from releasehub.accounts.models import Role, User
 from releasehub.catalog.models import FrontendApp, Service
-from releasehub.comms.selectors import release_comms
-from releasehub.notify.selectors import deliveries_for_release
-from releasehub.readiness.selectors import (
-    PANEL_LIVE_STATUSES,
-    SMOKE_LIVE_STATUSES,
-    go_no_go_state,
-    smoke_state,
-)
 from releasehub.releases.clock import IST, Milestone
 from releasehub.releases.models import (
     FreezeException,
@@ -24,7 +16,6 @@ from releasehub.releases.models import (
     RollbackPlan,
     ScopeTicket,
 )
-from releasehub.schedule.selectors import actions_for_release
 
 
 def with_scope(queryset: QuerySet[Release]) -> QuerySet[Release]:
@@ -137,32 +128,6 @@ def pending_approvals_for(user: User) -> list[Approval]:
         Approval(e.release, f"Freeze exception: {', '.join(e.keys)}", "freeze-exceptions")
         for e in exceptions
     ] + [Approval(h.release, f"Hotfix: {h.problem[:80]}", "hotfix") for h in hotfixes]
-
-
-def other_app_sections(release: Release, user: User) -> dict:
-    """What the readiness, schedule, notify and comms apps show on the ticket page. Only the full
-    page reads them: the page's htmx fragments neither show nor need them."""
-    return {
-        "comms": release_comms(release, user),
-        # A hotfix has no Go/No-Go of its own: the RM's approval of the request stands for it.
-        "gng": None if release.is_hotfix else go_no_go_state(release),
-        "smoke": smoke_state(release),
-        "actions": actions_for_release(release),
-        "deliveries": deliveries_for_release(release),
-    }
-
-
-def current_release_panels(release: Release | None) -> dict:
-    """The dashboard's readiness panels for the current release: Go/No-Go until release day
-    moves past it, the smoke checklist while QA runs it (a failure then shows at once)."""
-    if release is None:
-        return {"gng": None, "smoke": None}
-    return {
-        "gng": go_no_go_state(release)
-        if release.status in PANEL_LIVE_STATUSES and not release.is_hotfix
-        else None,
-        "smoke": smoke_state(release) if release.status in SMOKE_LIVE_STATUSES else None,
-    }
 
 
 # Calendar ----------------------------------------------------------------------------------

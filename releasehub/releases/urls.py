@@ -4,13 +4,11 @@ from releasehub.releases import scope_views, views
 
 app_name = "releases"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("calendar/", views.release_calendar, name="calendar"),
     path("releases/", views.release_list, name="list"),
     path("releases/new/", views.release_create, name="create"),
     path("releases/train/fill/", views.train_fill, name="train_fill"),
     path("releases/hotfixes/new/", views.hotfix_create, name="hotfix_create"),
-    path("releases/<uuid:code>/", views.release_detail, name="detail"),
     path("releases/<uuid:code>/move/", views.release_move, name="move"),
     path("releases/<uuid:code>/skip/", views.release_skip, name="skip"),
     path("releases/<uuid:code>/cancel/", views.release_cancel, name="cancel"),

@@ -1,20 +1,18 @@
-"""Release pages: dashboard, list, calendar, the release ticket, and release-level actions.
+"""Release pages: list, calendar and new releases, and the RM's release-level actions.
 
-Scope sections of the ticket page (tickets, plans, exceptions, ...) live in scope_views.py.
+The release ticket page and the dashboard combine apps and live in `releasehub/pages/`; the
+ticket page's own sections are built in sections.py, its scope actions are in scope_views.py.
 """
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,51 +20,9 @@ from releasehub.accounts.rota import next_release_manager
 from releasehub.releases import forms, selectors, services
 from releasehub.releases.access import capabilities, get_release_for, is_rm, requests_hotfix
 from releasehub.releases.clock import IST, default_window
-from releasehub.releases.models import FollowUp, Release, Train
-from releasehub.releases.services import TRANSITIONS, ServiceError
-
-PAGE = "releases/release_detail.html"
-# What else changes when a section changes; refreshed out of band in the same htmx response.
-ALSO_REFRESH = {
-    "scope-tickets": ["rollback-plans", "freeze-banner", "timeline"],
-    "freeze-exceptions": ["scope-tickets", "freeze-banner", "timeline"],
-    "hotfix": ["release-header", "timeline"],
-}
-
-
-@require_GET
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    upcoming = list(
-        selectors.with_scope(Release.objects.filter(status__in=Release.OPEN_STATUSES)).order_by(
-            "window_start"
-        )[:2]
-    )
-    cards = [
-        {
-            "release": r,
-            "next": selectors.next_milestone(r, now),
-            "frozen": r.is_frozen(now),
-            "pending": selectors.pending_exceptions(r),
-            "problems": selectors.scope_problems(r),
-        }
-        for r in upcoming
-    ]
-    context = {
-        "cards": cards,
-        "now": now,
-        "live": any(r.status in Release.LIVE_STATUSES for r in upcoming),
-        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
-        "approvals": selectors.pending_approvals_for(request.user),
-        # The nearest open release is the current one.
-        **selectors.current_release_panels(upcoming[0] if upcoming else None),
-    }
-    template = "releases/dashboard.html"
-    if request.htmx:
-        template += "#dashboard-live"
-    return render(request, template, context)
-
+from releasehub.releases.models import Release, Train
+from releasehub.releases.sections import allowed_next, render_section, section_done
+from releasehub.releases.services import ServiceError
 
 LIST_FILTERS = {
     "upcoming": "Upcoming",
@@ -142,108 +98,6 @@ def release_calendar(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-# The release ticket page -------------------------------------------------------------------
-
-
-def allowed_next(release: Release) -> list[str]:
-    """The statuses the release may move to, in lifecycle order."""
-    return [s for s in Release.Status.values if s in TRANSITIONS[release.status]]
-
-
-def default_forms(release: Release, request: HttpRequest) -> dict:
-    user = request.user
-    squads = user.squads
-    components = selectors.changed_components(release)
-    first_missing = next(iter(selectors.missing_plans(release)), None)
-    return {
-        "ticket_form": forms.TicketForm(
-            initial={"squad": squads[0] if squads else None}, user=user
-        ),
-        "risk_form": forms.RiskForm(),
-        "flag_form": forms.FlagForm(),
-        "oncall_form": forms.OnCallForm(),
-        "dashboard_form": forms.DashboardForm(),
-        "plan_form": forms.RollbackPlanForm(
-            components=components,
-            initial={"component": forms.RollbackPlanForm.value_for(first_missing)}
-            if first_missing
-            else None,
-        ),
-        "exception_form": forms.FreezeExceptionForm(),
-        "decision_form": forms.DecisionForm(),
-        "status_form": forms.StatusForm(allowed=allowed_next(release)),
-        "move_form": forms.MoveForm(
-            initial={"window_start": release.window_start, "window_end": release.window_end}
-        ),
-        "reason_form": forms.ReasonForm(),
-        "handover_form": forms.HandoverForm(),
-    }
-
-
-def detail_context(request: HttpRequest, code, bound: dict | None = None) -> dict:
-    release = get_object_or_404(
-        selectors.with_scope(Release.objects.all()).prefetch_related(
-            "risks__added_by", "flags", "oncall__person", "dashboards__validated_by"
-        ),
-        code=code,
-    )
-    now = timezone.now()
-    context = {
-        "release": release,
-        "now": now,
-        "can": capabilities(request.user),
-        "frozen": release.is_frozen(now),
-        "milestones": release.clock.milestones(),
-        "next": selectors.next_milestone(release, now),
-        "pending": selectors.pending_exceptions(release),
-        "problems": selectors.scope_problems(release),
-        "components": selectors.changed_components(release),
-        "missing_plans": selectors.missing_plans(release),
-        "squad_ids": {s.pk for s in request.user.squads},
-        "timeline": list(release.timeline.select_related("actor")[:100]),
-        "hotfix": release.hotfix if release.is_hotfix and hasattr(release, "hotfix") else None,
-    }
-    if context["hotfix"]:
-        context["hotfix_deployed"] = release.status in services.DEPLOYED_STATUSES
-        context["follow_ups"] = [
-            {"kind": kind, "label": label, "done": context["hotfix"].follow_up(kind)}
-            for kind, label in FollowUp.choices
-        ]
-    context.update(default_forms(release, request))
-    context.update(bound or {})
-    return context
-
-
-def render_section(
-    request: HttpRequest, release: Release, section: str, bound: dict | None = None
-) -> HttpResponse:
-    """The section (htmx) or the whole page, with bound forms showing their errors."""
-    context = detail_context(request, release.code, bound)
-    if not request.htmx:
-        context.update(selectors.other_app_sections(context["release"], request.user))
-        return render(request, PAGE, context, status=400 if bound else 200)
-    html = render_to_string(f"{PAGE}#{section}", context, request)
-    for extra in ALSO_REFRESH.get(section, ["timeline"]):
-        html += render_to_string(f"{PAGE}#{extra}", {**context, "oob": True}, request)
-    return HttpResponse(html)
-
-
-def section_done(request: HttpRequest, release: Release, section: str, message: str):
-    if request.htmx:
-        return render_section(request, release, section)
-    messages.success(request, message)
-    return redirect(reverse("releases:detail", args=[release.code]) + f"#{section}")
-
-
-@require_GET
-@login_required
-def release_detail(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code)
-    context = detail_context(request, release.code)
-    context.update(selectors.other_app_sections(context["release"], request.user))
-    return render(request, PAGE, context)
-
-
 # Release-level actions (RM) ----------------------------------------------------------------
 
 
@@ -287,7 +141,7 @@ def release_create(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, str(exc))
                 else:
                     messages.success(request, f"Release {release.version} planned.")
-                    return redirect("releases:detail", code=release.code)
+                    return redirect("pages:release", code=release.code)
         status = 400
     else:
         form = forms.ReleaseCreateForm(initial=_create_initial(train))
@@ -440,7 +294,7 @@ def hotfix_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, f"Hotfix {hotfix.release.version} requested.")
-                return redirect("releases:detail", code=hotfix.release.code)
+                return redirect("pages:release", code=hotfix.release.code)
         status = 400
     else:
         now = timezone.now()

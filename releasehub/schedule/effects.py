@@ -31,9 +31,9 @@ def ist(moment: dt.datetime) -> str:
 def release_url(release: Release | None) -> str:
     """The absolute link of the page to act on (the release page, or the dashboard)."""
     if release is None:
-        return settings.SITE_URL + reverse("releases:dashboard")
+        return settings.SITE_URL + reverse("pages:dashboard")
     try:
-        path = reverse("releases:detail", kwargs={"code": release.code})
+        path = reverse("pages:release", kwargs={"code": release.code})
     except NoReverseMatch:
         path = f"/releases/{release.code}/"
     return settings.SITE_URL + path

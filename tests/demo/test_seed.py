@@ -137,7 +137,7 @@ def test_seeding_twice_during_the_freeze_adds_nothing():
 @pytest.mark.clock
 def test_the_dashboards_smoke_card_names_the_release_it_belongs_to(client, demo_data):
     client.force_login(demo_data["asha"])
-    html = client.get(reverse("releases:dashboard")).content.decode()
+    html = client.get(reverse("pages:dashboard")).content.decode()
     live = Release.objects.get(kind=Release.Kind.HOTFIX, status=Release.Status.DEPLOYING)
     start = html.index(f'id="smoke-status-{live.code}"')
     card = html[start : html.index("</section>", start)]

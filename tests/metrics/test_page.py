@@ -37,7 +37,7 @@ def test_staff_see_the_page_and_other_roles_are_refused(client, history):
 
 def test_the_nav_links_to_the_metrics_for_everyone_logged_in(client, db):
     client.force_login(user_with(Role.SUPPORT))
-    assert reverse("metrics:page") in client.get(reverse("releases:dashboard")).content.decode()
+    assert reverse("metrics:page") in client.get(reverse("pages:dashboard")).content.decode()
 
 
 def test_a_bad_custom_period_is_a_message(client, history, leader):

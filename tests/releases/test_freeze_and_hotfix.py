@@ -271,7 +271,7 @@ def test_a_requested_hotfix_records_and_shows_its_affected_services_and_apps(cli
     event = TimelineEvent.objects.get(verb="hotfix.requested")
     assert "Payments and Patient web" in event.summary
     assert event.after["components"] == ["payments", "patient-web"]
-    page = client.get(reverse("releases:detail", args=[hotfix.release.code])).content.decode()
+    page = client.get(reverse("pages:release", args=[hotfix.release.code])).content.decode()
     section = page[page.index('id="hotfix"') :]
     assert "Affects" in section and "Payments and Patient web" in section
 

@@ -120,9 +120,9 @@ def test_page_query_counts_do_not_grow_from_5_to_200_releases(client, filter_):
     _filler(3, manager)  # 5 releases
     client.force_login(manager)
     urls = [
-        reverse("releases:dashboard"),
+        reverse("pages:dashboard"),
         reverse("releases:list") + f"?show={filter_}",
-        reverse("releases:detail", args=[first.code]),
+        reverse("pages:release", args=[first.code]),
         reverse("releases:calendar"),
     ]
     expected = [DASHBOARD_QUERIES, LIST_QUERIES, DETAIL_QUERIES, CALENDAR_QUERIES]
@@ -149,11 +149,11 @@ def test_the_dashboard_stops_polling_when_nothing_is_live(client):
     manager = rm()
     release = release_in(14, release_manager=manager)
     client.force_login(manager)
-    html = client.get(reverse("releases:dashboard")).content.decode()
+    html = client.get(reverse("pages:dashboard")).content.decode()
     # The Go/No-Go panel polls itself before release day; the dashboard itself does not.
     assert '<div id="dashboard-live" data-live="false">' in html
     services.release_transition(release, Release.Status.GO, actor=manager)
-    html = client.get(reverse("releases:dashboard"), HTTP_HX_REQUEST="true").content.decode()
+    html = client.get(reverse("pages:dashboard"), HTTP_HX_REQUEST="true").content.decode()
     assert html.lstrip().startswith('<div id="dashboard-live" hx-get="/" hx-trigger="every 20s"')
 
 
@@ -211,7 +211,7 @@ def test_release_page_and_dashboard_do_not_grow_with_actions_deliveries_and_sign
     release.refresh_from_db()
     other = _scoped(28, manager, requester)
     client.force_login(manager)
-    urls = [reverse("releases:dashboard"), reverse("releases:detail", args=[release.code])]
+    urls = [reverse("pages:dashboard"), reverse("pages:release", args=[release.code])]
     client.get(urls[0])  # warm the session
     _readiness_rows(release, 5, people)
     _readiness_rows(other, 5, people)

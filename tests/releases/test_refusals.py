@@ -101,20 +101,20 @@ def test_a_plain_403_carries_no_htmx_refusal_marker(client, rep, release):
 
 def test_the_squad_select_offers_a_rep_only_their_own_squads(client, rep, release):
     client.force_login(rep)
-    html = client.get(reverse("releases:detail", args=[release.code])).content.decode()
+    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
     assert _squad_options(html) == ["Patient"]
 
 
 def test_the_squad_select_offers_a_rep_of_two_squads_both(client, rep, release):
     RoleAssignment.objects.create(user=rep, role=Role.SQUAD_REP, squad=squad("admin"))
     client.force_login(rep)
-    html = client.get(reverse("releases:detail", args=[release.code])).content.decode()
+    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
     assert sorted(_squad_options(html)) == ["Admin", "Patient"]
 
 
 def test_the_squad_select_offers_the_rm_every_squad(client, release):
     client.force_login(rm())
-    html = client.get(reverse("releases:detail", args=[release.code])).content.decode()
+    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
     assert sorted(_squad_options(html)) == ["Admin", "Doctor", "Patient", "Shared Services"]
 
 

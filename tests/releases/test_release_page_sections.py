@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from releasehub.accounts.models import Role
 from releasehub.notify.services import outbox_add
+from releasehub.pages import selectors
 from releasehub.readiness.models import Phase
 from releasehub.readiness.services import checklists_create_for, smoke_record
-from releasehub.releases import selectors
 from releasehub.releases.models import Release
 from releasehub.schedule.models import ActionKind
 from releasehub.schedule.planning import replan
@@ -43,7 +43,7 @@ def test_the_release_page_shows_readiness_timed_actions_and_deliveries_in_order(
     client, manager, release
 ):
     client.force_login(manager)
-    html = client.get(reverse("releases:detail", args=[release.code])).content.decode()
+    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
     ids = [
         'id="release-header"',
         'id="freeze-banner"',
@@ -84,7 +84,7 @@ def test_htmx_fragments_of_the_release_page_skip_the_other_apps_sections(
     assert "timed-actions" not in body and "go-no-go-" not in body
 
 
-def test_a_plain_post_with_an_error_shows_the_whole_page_with_its_sections(
+def test_a_plain_post_with_an_error_shows_its_section_with_the_error_and_a_way_back(
     client, manager, release
 ):
     client.force_login(manager)
@@ -92,11 +92,15 @@ def test_a_plain_post_with_an_error_shows_the_whole_page_with_its_sections(
     response = client.post(url, {"description": ""})
     assert response.status_code == 400
     body = response.content.decode()
-    assert 'id="timed-actions"' in body and f'id="go-no-go-{release.code}"' in body
+    assert 'id="risks"' in body and "This field is required" in body
+    assert f"<title>{release.version}" in body
+    assert f'href="{reverse("pages:release", args=[release.code])}#risks"' in body
+    # The other apps' sections belong to the release page, which releases does not build.
+    assert 'id="timed-actions"' not in body and "go-no-go-" not in body
 
 
 def _dashboard(client) -> str:
-    return client.get(reverse("releases:dashboard")).content.decode()
+    return client.get(reverse("pages:dashboard")).content.decode()
 
 
 def test_the_dashboard_shows_the_current_releases_go_no_go_panel_before_release_day(
@@ -142,7 +146,7 @@ def test_a_smoke_failure_shows_on_the_dashboard_with_the_runbooks_choices(client
         assert "Smoke test failed" in html and "Login returns 500" in html
         assert "Roll back" in html and "Hotfix" in html
         # The dashboard's own poll re-renders it too, with the failure.
-        fragment = client.get(reverse("releases:dashboard"), **HTMX).content.decode()
+        fragment = client.get(reverse("pages:dashboard"), **HTMX).content.decode()
         assert "Smoke test failed" in fragment
 
 

@@ -202,8 +202,8 @@ def test_reads_are_open_to_everyone_logged_in(client, people, release, hotfix):
         "/",
         "/releases/",
         "/calendar/",
-        reverse("releases:detail", args=[release.code]),
-        reverse("releases:detail", args=[hotfix.release.code]),
+        reverse("pages:release", args=[release.code]),
+        reverse("pages:release", args=[hotfix.release.code]),
     ):
         assert client.get(url).status_code == 200, url
 
