@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "releasehub.notify",
     "releasehub.readiness",
     "releasehub.comms",
+    "releasehub.flags",
     "releasehub.rollout",
     "releasehub.metrics",
     "releasehub.demo",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("releasehub.readiness.urls")),
     path("", include("releasehub.rollout.urls")),
     path("", include("releasehub.comms.urls")),
+    path("", include("releasehub.flags.urls")),
     path("", include("releasehub.metrics.urls")),
     path("accounts/", include("releasehub.accounts.urls")),
     path("timed-actions/", include("releasehub.schedule.urls")),

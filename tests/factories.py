@@ -183,7 +183,7 @@ def comms_reference_data() -> None:
 
 class FeatureFlagFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "catalog.FeatureFlag"
+        model = "flags.FeatureFlag"
         django_get_or_create = ["key"]
 
     key = factory.Sequence(lambda n: f"flag-{n}")

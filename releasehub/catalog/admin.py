@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from releasehub.catalog.models import FeatureFlag, FlagEnvironmentState, FrontendApp, Service
+from releasehub.catalog.models import FrontendApp, Service
 
 
 @admin.register(Service)
@@ -12,16 +12,3 @@ class ServiceAdmin(admin.ModelAdmin):
 @admin.register(FrontendApp)
 class FrontendAppAdmin(admin.ModelAdmin):
     list_display = ["display_order", "name", "slug", "active"]
-
-
-class FlagEnvironmentStateInline(admin.TabularInline):
-    model = FlagEnvironmentState
-    extra = 0
-
-
-@admin.register(FeatureFlag)
-class FeatureFlagAdmin(admin.ModelAdmin):
-    list_display = ["key", "squad", "default_state", "rollout_strategy", "status"]
-    list_filter = ["status", "squad"]
-    search_fields = ["key", "description"]
-    inlines = [FlagEnvironmentStateInline]

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from releasehub.catalog import views as flag_views
 from releasehub.comms import views
 
 app_name = "comms"
@@ -20,13 +19,4 @@ urlpatterns = [
     path("communications/templates/", views.template_list, name="templates"),
     path("communications/templates/<str:kind>/", views.template_edit, name="template_edit"),
     path("communications/templates/<str:kind>/save/", views.template_save, name="template_save"),
-    # The flag inventory (catalog) lives beside the changelog that lists flags per release.
-    path("flags/", flag_views.flag_list, name="flags"),
-    path("flags/<slug:key>/", flag_views.flag_detail, name="flag_detail"),
-    path("flags/<slug:key>/toggle/", flag_views.flag_toggle, name="flag_toggle"),
-    path(
-        "releases/<uuid:code>/flag-inventory/",
-        flag_views.flags_for_release,
-        name="flags_for_release",
-    ),
 ]

@@ -447,9 +447,9 @@ FLAGS = [
 
 def seed_comms() -> None:
     """The message templates, audiences and the flag inventory (created if missing)."""
-    from releasehub.catalog.models import FeatureFlag, FlagEnvironmentState
     from releasehub.comms.defaults import ensure_audiences, ensure_templates
     from releasehub.comms.models import Audience, MessageTemplate
+    from releasehub.flags.models import FeatureFlag, FlagEnvironmentState
 
     ensure_templates(MessageTemplate)
     ensure_audiences(Audience, Squad)

@@ -182,7 +182,7 @@ class ChecklistRow:
     def related_url(self) -> str:
         """Where the evidence for the item lives, when ReleaseHub has a page for it."""
         if self.item.text.lower().startswith("feature flags"):
-            return reverse("comms:flags_for_release", args=[self.item.release.code])
+            return reverse("flags:for_release", args=[self.item.release.code])
         return ""
 
 

@@ -15,8 +15,8 @@ from releasehub.accounts.models import RotaMember, Squad, User
 from releasehub.accounts.rota import next_release_manager
 from releasehub.audit.timeline import record_event
 from releasehub.catalog.models import FrontendApp, Service
-from releasehub.releases.clock import IST, default_window
 from releasehub.core.errors import ServiceError
+from releasehub.releases.clock import IST, default_window
 from releasehub.releases.hooks import Change, announce
 from releasehub.releases.models import (
     APP_STRATEGIES,

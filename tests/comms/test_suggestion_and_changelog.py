@@ -56,7 +56,7 @@ def test_the_fragment_offers_the_suggestion_to_the_rm_only(cast, completed_relea
         html = render_to_string("comms/_release_comms.html", {"comms": comms}, request)
         assert "Suggested now: Post-release announcement" in html
         assert ("?kind=announcement" in html) is offered
-        assert reverse("comms:flags_for_release", args=[completed_release.code]) in html
+        assert reverse("flags:for_release", args=[completed_release.code]) in html
 
 
 def test_the_fragment_reads_in_constant_queries(cast, completed_release, django_assert_num_queries):

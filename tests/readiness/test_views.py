@@ -253,4 +253,4 @@ def test_the_flags_item_links_to_the_flags_in_scope(client, db):
     checklists_create_for(release)
     client.force_login(people["asha"])
     html = client.get(reverse("readiness:page", args=[release.code])).content.decode()
-    assert reverse("comms:flags_for_release", args=[release.code]) in html
+    assert reverse("flags:for_release", args=[release.code]) in html

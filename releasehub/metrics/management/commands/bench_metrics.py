@@ -109,7 +109,7 @@ class Command(BaseCommand):
             client = Client()
             client.force_login(user)
             # Interleaved, so a busy moment of the machine slows both pages alike.
-            pages = [(reverse("comms:flags"), {}), (reverse("metrics:page"), {"days": 365})]
+            pages = [(reverse("flags:list"), {}), (reverse("metrics:page"), {"days": 365})]
             times = [[], []]
             for url, params in pages:
                 client.get(url, params)  # warm caches and templates

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from releasehub.accounts.models import User
 from releasehub.audit.timeline import record_event
-from releasehub.catalog.models import FeatureFlag, FlagEnvironmentState, FlagToggle
+from releasehub.flags.models import FeatureFlag, FlagEnvironmentState, FlagToggle
 from releasehub.releases.models import Release
 
 

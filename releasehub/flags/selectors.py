@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from releasehub.catalog.models import FeatureFlag, FlagEnvironmentState, FlagToggle
+from releasehub.flags.models import FeatureFlag, FlagEnvironmentState, FlagToggle
 from releasehub.releases.models import FlagChange, Release
 
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from releasehub.catalog.models import Environment, FlagState
+from releasehub.flags.models import Environment, FlagState
 
 
 class FlagToggleForm(forms.Form):

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from releasehub.accounts.models import Role
 from releasehub.audit.models import TimelineEvent
-from releasehub.catalog.models import FlagEnvironmentState, FlagToggle
-from releasehub.catalog.selectors import flag_inventory, flags_for_release
+from releasehub.flags.models import FlagEnvironmentState, FlagToggle
+from releasehub.flags.selectors import flag_inventory, flags_for_release
 from tests.factories import (
     FeatureFlagFactory,
     FlagChangeFactory,
@@ -48,9 +48,9 @@ def test_the_flag_list_reads_in_constant_queries(client, people, django_assert_n
         FlagEnvironmentState.objects.create(
             flag=flag, environment="production", state="on", updated_at="2026-11-27T10:00Z"
         )
-    client.get(reverse("comms:flags"))
+    client.get(reverse("flags:list"))
     with django_assert_num_queries(6):  # session, user, roles, flags, states, releases
-        page = client.get(reverse("comms:flags"))
+        page = client.get(reverse("flags:list"))
     assert page.status_code == 200 and "Production: On" in page.content.decode()
 
 
@@ -65,7 +65,7 @@ def test_flags_in_a_release_show_inventory_entries_and_unknown_flags(client, peo
         ("mystery-flag", False),
     ]
     client.force_login(people["priya"])
-    page = client.get(reverse("comms:flags_for_release", args=[release.code])).content.decode()
+    page = client.get(reverse("flags:for_release", args=[release.code])).content.decode()
     assert "on for staff" in page and "not in the inventory" in page
 
 
@@ -74,7 +74,7 @@ def test_a_rollback_toggle_is_recorded_on_the_flag_and_the_release(client, peopl
     flag = FeatureFlagFactory(key="provider-availability-cache")
     client.force_login(people["kiran"])
     answer = client.post(
-        reverse("comms:flag_toggle", args=[flag.key]),
+        reverse("flags:toggle", args=[flag.key]),
         {
             "environment": "production",
             "state": "off",
@@ -89,7 +89,7 @@ def test_a_rollback_toggle_is_recorded_on_the_flag_and_the_release(client, peopl
     assert FlagEnvironmentState.objects.get(flag=flag, environment="production").state == "off"
     event = TimelineEvent.objects.get(verb="rollback.flag_toggled")
     assert event.release == release and "provider-availability-cache" in event.summary
-    page = client.get(reverse("comms:flags_for_release", args=[release.code])).content.decode()
+    page = client.get(reverse("flags:for_release", args=[release.code])).content.decode()
     assert "rollback step" in page
     with pytest.raises(DatabaseError), transaction.atomic():
         FlagToggle.objects.update(reason="changed")
@@ -98,7 +98,7 @@ def test_a_rollback_toggle_is_recorded_on_the_flag_and_the_release(client, peopl
 def test_a_rollback_toggle_needs_a_known_release(client, people):
     flag = FeatureFlagFactory()
     client.force_login(people["asha"])
-    url = reverse("comms:flag_toggle", args=[flag.key])
+    url = reverse("flags:toggle", args=[flag.key])
     data = {"environment": "production", "state": "off", "as_rollback": "on", "reason": "x"}
     assert client.post(url, data).status_code == 400
     assert client.post(url, {**data, "release": "nope"}).status_code == 400
@@ -108,10 +108,10 @@ def test_a_rollback_toggle_needs_a_known_release(client, people):
 def test_only_the_rm_or_sre_record_toggles_anyone_reads(client, people):
     flag = FeatureFlagFactory()
     client.force_login(people["priya"])
-    assert client.get(reverse("comms:flag_detail", args=[flag.key])).status_code == 200
+    assert client.get(reverse("flags:detail", args=[flag.key])).status_code == 200
     answer = client.post(
-        reverse("comms:flag_toggle", args=[flag.key]),
+        reverse("flags:toggle", args=[flag.key]),
         {"environment": "production", "state": "off", "reason": "x"},
     )
     assert answer.status_code == 403 and not FlagToggle.objects.exists()
-    assert client.get(reverse("comms:flag_detail", args=["no-such-flag"])).status_code == 404
+    assert client.get(reverse("flags:detail", args=["no-such-flag"])).status_code == 404

@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.accounts.models import Role, User
-from releasehub.catalog import selectors, services
-from releasehub.catalog.forms import FlagToggleForm
-from releasehub.catalog.models import FeatureFlag, FlagStatus
+from releasehub.flags import selectors, services
+from releasehub.flags.forms import FlagToggleForm
+from releasehub.flags.models import FeatureFlag, FlagStatus
 from releasehub.releases.access import get_release_for
 from releasehub.releases.models import Release
 
@@ -34,7 +34,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status")
     status = status if status in FlagStatus.values else None
     context = {"rows": selectors.flag_inventory(status), "status": status}
-    return render(request, "comms/flag_list.html", context)
+    return render(request, "flags/list.html", context)
 
 
 def _flag_page(request, flag, form, status=200) -> HttpResponse:
@@ -44,7 +44,7 @@ def _flag_page(request, flag, form, status=200) -> HttpResponse:
         "form": form,
         "can_toggle": toggles_flags(request.user),
     }
-    return render(request, "comms/flag_detail.html", context, status=status)
+    return render(request, "flags/detail.html", context, status=status)
 
 
 @require_GET
@@ -78,7 +78,7 @@ def flag_toggle(request: HttpRequest, key: str) -> HttpResponse:
         as_rollback=data["as_rollback"],
     )
     messages.success(request, f"Toggle of {flag.key} recorded.")
-    return redirect("comms:flag_detail", key=flag.key)
+    return redirect("flags:detail", key=flag.key)
 
 
 @require_GET
@@ -90,4 +90,4 @@ def flags_for_release(request: HttpRequest, code) -> HttpResponse:
         "rows": selectors.flags_for_release(release),
         "toggles": selectors.toggles_for_release(release),
     }
-    return render(request, "comms/flags_for_release.html", context)
+    return render(request, "flags/for_release.html", context)
