@@ -12,6 +12,7 @@ import logging
 import urllib.request
 from collections.abc import Iterable
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -95,11 +96,10 @@ def outbox_add_for_message(
 
 
 def enqueue_deliveries(ids: list[int]) -> None:
-    from releasehub.notify.tasks import deliver
-
+    # By name: the tasks module calls this one, so importing it here would make a loop.
     try:
         for pk in ids:
-            deliver.delay(pk)
+            current_app.send_task("notify.deliver", args=(pk,))
     except Exception:
         # The rows stay pending; the recovery sweep re-enqueues them when the broker is back.
         log.exception("could not enqueue %d outbox deliveries", len(ids))

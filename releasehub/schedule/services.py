@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from celery import current_app
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -45,11 +46,10 @@ SWEEP_BUDGET_SECONDS = 0.5
 
 def enqueue_actions(ids: list[int]) -> None:
     """Publish `run_action(id)` for claimed rows. Called on commit of the claim."""
-    from releasehub.schedule.tasks import run_action
-
+    # By name: the tasks module calls this one, so importing it here would make a loop.
     try:
         for pk in ids:
-            run_action.delay(pk)
+            current_app.send_task("schedule.run_action", args=(pk,))
     except Exception:
         # The rows stay dispatched; their lease expires and the recovery sweep returns them.
         log.exception("could not enqueue %d timed actions; recovery will retry", len(ids))
