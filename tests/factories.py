@@ -211,7 +211,7 @@ def rollout_release(
     """A release at Go with the given services and apps in scope (by slug) and a rollback plan
     for each, made through the services so its clock and checklists exist."""
     from releasehub.releases.models import RollbackPlan, RollbackStrategy
-    from releasehub.releases.services import release_create, release_transition
+    from releasehub.releases.services.lifecycle import release_create, release_transition
 
     readiness_reference_data()
     actor = UserFactory(username="rollout-setup")
@@ -242,5 +242,5 @@ def rollout_release(
             updated_by=actor,
             updated_at=timezone.now(),
         )
-    release_transition(release, Release.Status.GO, actor=actor)
+    release_transition(release=release, to=Release.Status.GO, actor=actor)
     return release

@@ -10,7 +10,13 @@
 - ...
 """
 
-from releasehub.comms.placeholders import key_updates, known_issues, load
+from releasehub.comms.placeholders import (
+    key_updates,
+    known_issues,
+    load,
+    rollback_items,
+    with_message_data,
+)
 from releasehub.releases.clock import IST
 from releasehub.releases.models import Release
 
@@ -31,6 +37,10 @@ def entry(release: Release) -> str:
     lines = [f"## {release.version}{kind} — {day:%Y-%m-%d} ({state})", ""]
     if release.status == S.ROLLED_BACK:
         lines += ["**Rolled back.**", ""]
+    elif items := rollback_items(release):
+        # A partial rollback: the release shipped without these (Known issues says why).
+        names = ", ".join(dict.fromkeys(str(i.component) for i in items))
+        lines += [f"**Rolled back in part:** {names}.", ""]
     if release.summary:
         lines += [release.summary, ""]
     lines += ["### Scope", ""]
@@ -49,12 +59,8 @@ def release_entry(release: Release) -> str:
 
 
 def released() -> list[Release]:
-    return list(
-        Release.objects.filter(status__in=FINAL_STATUSES)
-        .select_related("hotfix")
-        .prefetch_related("tickets__squad", "tickets__services", "flags", "risks")
-        .order_by("-window_start", "-id")
-    )
+    shipped = Release.objects.filter(status__in=FINAL_STATUSES)
+    return list(with_message_data(shipped).order_by("-window_start", "-id"))
 
 
 def whole() -> str:

@@ -1,34 +1,39 @@
 """Fill a template's `{name}` placeholders from a release's data (IST for every time)."""
 
-import datetime as dt
 from itertools import groupby
 
 from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
 from releasehub.comms.models import PLACEHOLDER_RE, MessageTemplate
-from releasehub.releases.clock import IST
+from releasehub.releases.clock import ist
 from releasehub.releases.models import Hotfix, Release
+from releasehub.rollout.models import Rollback, RollbackItem
 
 
-def ist(moment: dt.datetime | None) -> str:
-    return f"{moment.astimezone(IST):%a %d %b %Y, %H:%M} IST" if moment else "(not yet)"
+class FactNotYet(ValueError):
+    """A template states something about the release that is not true yet."""
+
+
+def with_message_data(releases: QuerySet[Release]) -> QuerySet[Release]:
+    """Releases with everything their messages and changelog entries read, in a fixed few
+    queries however many there are."""
+    items = RollbackItem.objects.select_related("service", "app", "result").order_by("id")
+    rollbacks = Rollback.objects.order_by("at", "id").prefetch_related(Prefetch("items", items))
+    return releases.select_related("hotfix").prefetch_related(
+        "tickets__squad",
+        "tickets__services",
+        "flags",
+        "risks",
+        "hotfix__services",
+        "hotfix__apps",
+        Prefetch("rollbacks", rollbacks),
+    )
 
 
 def load(release: Release) -> Release:
-    """The release with everything its messages and changelog read, in a fixed few queries."""
-    return (
-        Release.objects.select_related("hotfix")
-        .prefetch_related(
-            "tickets__squad",
-            "tickets__services",
-            "flags",
-            "risks",
-            "hotfix__services",
-            "hotfix__apps",
-        )
-        .get(pk=release.pk)
-    )
+    return with_message_data(Release.objects).get(pk=release.pk)
 
 
 def _hotfix(release: Release) -> Hotfix | None:
@@ -49,8 +54,28 @@ def key_updates(release: Release) -> str:
     return "\n".join(lines)
 
 
+def rollback_items(release: Release) -> list[RollbackItem]:
+    return [item for rollback in release.rollbacks.all() for item in rollback.items.all()]
+
+
+def rollback_lines(release: Release) -> list[str]:
+    """Each service or app a rollback covered, how it went, and the rollback's reason."""
+    lines = []
+    for rollback in release.rollbacks.all():
+        for item in rollback.items.all():
+            result = item.result_or_none
+            if result is None:
+                what = " is being rolled back"
+            elif result.succeeded:
+                what = f" rolled back to {item.previous}" if item.previous else " rolled back"
+            else:
+                what = ": rollback failed"
+            lines.append(f"- {item.component}{what}: {rollback.reason}")
+    return lines
+
+
 def known_issues(release: Release) -> str:
-    lines = [
+    lines = rollback_lines(release) + [
         f"- {r.description}" + (f" (mitigation: {r.mitigation})" if r.mitigation else "")
         for r in release.risks.all()
     ]
@@ -78,13 +103,14 @@ def affected_services(release: Release) -> str:
     return ", ".join(names) or "the affected service"
 
 
-def values(release: Release) -> dict[str, str]:
+def values(release: Release) -> dict[str, str | None]:
     hotfix = _hotfix(release)
     site = settings.SITE_URL
     return {
         "version": release.version,
         "window": ist(release.window_start),
-        "completed_at": ist(release.completed_at),
+        # None: not a fact yet (see render); never "(not yet)" in a message.
+        "completed_at": ist(release.completed_at) if release.completed_at else None,
         "scope_summary": scope_summary(release),
         "code_freeze": ist(release.freeze_at) if release.freeze_at else "(no freeze: hotfix)",
         "key_updates": key_updates(release),
@@ -103,6 +129,18 @@ def fill(text: str, data: dict[str, str]) -> str:
     return PLACEHOLDER_RE.sub(lambda m: data.get(m.group(1), m.group(0)), text)
 
 
+# Why a placeholder has no value for a release yet.
+NOT_YET = {"completed_at": "needs a completed release"}
+
+
 def render(template: MessageTemplate, release: Release) -> tuple[str, str]:
+    """Subject and body filled from the release; FactNotYet when the template states
+    something the release has not reached yet."""
     data = values(release)
+    used = set(PLACEHOLDER_RE.findall(template.subject + template.body))
+    if missing := sorted(name for name in used if name in data and data[name] is None):
+        status = f"{release.version} is {release.get_status_display()}"
+        raise FactNotYet(
+            "; ".join(f"{{{name}}} {NOT_YET[name]}" for name in missing) + f": {status}."
+        )
     return fill(template.subject, data)[:200], fill(template.body, data)

@@ -29,6 +29,30 @@ def may_send(user: User, kind: str) -> bool:
     return is_rm(user) or (kind == MessageKind.HOTFIX and user.has_role(Role.SRE))
 
 
+def send_refusal(release: Release, kind: str) -> str:
+    """Why a message of `kind` may not go out for `release` now ("" when it may): what it says
+    must already be true. The fragment offers, the compose page opens and the send service
+    accepts a message only when this is empty."""
+    status = f"{release.version} is {release.get_status_display()}"
+    if kind == MessageKind.ANNOUNCEMENT:
+        if release.status == S.ROLLED_BACK:
+            return f"{release.version} was rolled back: there is no completion to announce."
+        if release.status not in (S.MONITORING, S.COMPLETED) or release.completed_at is None:
+            return (
+                f"The announcement says when the release completed; {status}: "
+                "it has not completed yet."
+            )
+    if kind == MessageKind.HOTFIX:
+        if not release.is_hotfix:
+            return "A hotfix notification is sent for a hotfix release only."
+        if release.status != S.DEPLOYING:
+            return (
+                f"The hotfix notification says the hotfix is deploying now; {status}: "
+                "it is not deploying."
+            )
+    return ""
+
+
 def suggested_message(
     release: Release, sent_kinds: set[str], now: dt.datetime | None = None
 ) -> Suggestion | None:
@@ -39,10 +63,10 @@ def suggested_message(
     """
     now = now or timezone.now()
     if release.is_hotfix:
-        if release.status == S.DEPLOYING and MessageKind.HOTFIX not in sent_kinds:
+        if not send_refusal(release, MessageKind.HOTFIX) and MessageKind.HOTFIX not in sent_kinds:
             return Suggestion(MessageKind.HOTFIX, "The hotfix is deploying now.")
         return None
-    if release.status in (S.MONITORING, S.COMPLETED):
+    if not send_refusal(release, MessageKind.ANNOUNCEMENT):
         if MessageKind.ANNOUNCEMENT not in sent_kinds:
             return Suggestion(
                 MessageKind.ANNOUNCEMENT, "The release is complete: tell Support and Ops."
@@ -78,11 +102,14 @@ def release_comms(release: Release, user: User, now: dt.datetime | None = None) 
             MessageKind.ANNOUNCEMENT,
         ]
     )
+    refused = {k: send_refusal(release, k) for k in kinds if may_send(user, k)}
     return {
         "release": release,
         "suggestion": suggestion,
         "can_send_suggestion": bool(suggestion and may_send(user, suggestion.kind)),
-        "compose_kinds": [k for k in kinds if may_send(user, k)],
+        "compose_kinds": [k for k, why in refused.items() if not why],
+        # An expected message not offered yet, and why.
+        "not_yet": [(k, why) for k, why in refused.items() if why],
         "sent_messages": sent,
         "changelog_final": is_final(release),
     }

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from releasehub.accounts.models import User
 from releasehub.audit.timeline import record_event
-from releasehub.comms.models import Audience, Message, MessageKind, MessageTemplate
+from releasehub.comms.models import Audience, Message, MessageTemplate
+from releasehub.comms.selectors import send_refusal
 from releasehub.notify.models import Channel
 from releasehub.notify.services import outbox_add_for_message
 from releasehub.releases.models import Release
@@ -15,6 +16,10 @@ from releasehub.releases.models import Release
 
 class CommsError(Exception):
     """A send the user can correct; shown on the page, nothing written."""
+
+
+class FactsNotYet(CommsError):
+    """The message would state what is not true of the release (yet); nothing is written."""
 
 
 @transaction.atomic
@@ -44,6 +49,11 @@ def _recipients(audiences: list[Audience]) -> list[tuple[str, str, User | None]]
     return out
 
 
+def _refuse_facts(release: Release, kind: str) -> None:
+    if refusal := send_refusal(release, kind):
+        raise FactsNotYet(refusal)
+
+
 def message_send(
     *,
     release: Release,
@@ -58,10 +68,10 @@ def message_send(
 
     The form's token is unique: a double click or a resubmitted form finds the message it
     already sent and sends nothing more. Delivery runs in the notify task after commit, so a
-    slow chat webhook never holds up the page.
+    slow chat webhook never holds up the page. A message that would state what is not true of
+    the release yet (selectors.send_refusal) raises FactsNotYet.
     """
-    if kind == MessageKind.HOTFIX and not release.is_hotfix:
-        raise CommsError("A hotfix notification is sent for a hotfix release only.")
+    _refuse_facts(release, kind)
     if not audiences:
         raise CommsError("Choose at least one audience.")
     if existing := Message.objects.filter(token=token).first():
@@ -71,6 +81,8 @@ def message_send(
         raise CommsError("The chosen audiences have no e-mail address or chat webhook.")
     try:
         with transaction.atomic():
+            # Again under the release's row lock: a rollback committed since is seen here.
+            _refuse_facts(Release.objects.select_for_update().get(pk=release.pk), kind)
             message = Message.objects.create(
                 token=token,
                 release=release,

@@ -20,10 +20,10 @@ from releasehub.comms.models import (
     MessageKind,
     MessageTemplate,
 )
-from releasehub.comms.placeholders import load
+from releasehub.comms.placeholders import FactNotYet, load
 from releasehub.comms.placeholders import render as render_template
 from releasehub.notify.selectors import deliveries_for_release
-from releasehub.releases.access import get_release_for, is_rm
+from releasehub.releases.access import is_rm, release_for
 from releasehub.releases.models import Release
 
 COMPOSE = "comms/compose.html"
@@ -36,7 +36,14 @@ def _kind(value: str | None) -> MessageKind:
 
 
 def _get_release_to_message(request: HttpRequest, code, kind: MessageKind) -> Release:
-    return get_release_for(request, code, may=lambda user: selectors.may_send(user, kind))
+    return release_for(request, code, may=lambda user: selectors.may_send(user, kind))
+
+
+def _not_yet(request: HttpRequest, release: Release, kind: MessageKind, why: str):
+    """A message that would state what is not true yet: back to the release's communications,
+    with the reason; nothing is written."""
+    messages.error(request, f"{kind.label} not sent: {why}")
+    return redirect("comms:release", release.code)
 
 
 def edits_templates(user: User) -> bool:
@@ -58,7 +65,7 @@ def _get_template_for(request: HttpRequest, kind: str, edit: bool = False) -> Me
 @require_GET
 @login_required
 def release_comms(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code)
+    release = release_for(request, code)
     context = {
         "release": release,
         "comms": selectors.release_comms(release, request.user),
@@ -85,7 +92,12 @@ def _compose_page(request, release, kind, form, status=200, fragment=False) -> H
 def compose(request: HttpRequest, code) -> HttpResponse:
     kind = _kind(request.GET.get("kind"))
     release = _get_release_to_message(request, code, kind)
-    subject, body = render_template(_get_template_for(request, kind), load(release))
+    if why := selectors.send_refusal(release, kind):
+        return _not_yet(request, release, kind, why)
+    try:
+        subject, body = render_template(_get_template_for(request, kind), load(release))
+    except FactNotYet as exc:
+        return _not_yet(request, release, kind, str(exc))
     usual = Audience.objects.filter(active=True, kind__in=[AudienceKind.SUPPORT, AudienceKind.OPS])
     form = ComposeForm(
         initial={
@@ -126,6 +138,8 @@ def send(request: HttpRequest, code) -> HttpResponse:
                 audiences=list(data["audiences"]),
                 token=data["token"],
             )
+        except services.FactsNotYet as exc:
+            return _not_yet(request, release, kind, str(exc))
         except services.CommsError as exc:
             form.add_error(None, str(exc))
         else:
@@ -199,7 +213,7 @@ def _markdown(text: str, filename: str) -> HttpResponse:
 @require_GET
 @login_required
 def changelog_entry(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code)
+    release = release_for(request, code)
     context = {
         "release": release,
         "markdown": changelog.release_entry(release),
@@ -211,7 +225,7 @@ def changelog_entry(request: HttpRequest, code) -> HttpResponse:
 @require_GET
 @login_required
 def changelog_entry_download(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code)
+    release = release_for(request, code)
     return _markdown(changelog.release_entry(release), f"changelog-{release.version}.md")
 
 

@@ -15,27 +15,27 @@ from releasehub.accounts.models import Role, RoleAssignment, RotaMember, Squad, 
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.catalog.runbook import ensure_catalog
 from releasehub.readiness.models import SignOffDecision
-from releasehub.readiness.selectors import squad_slot
-from releasehub.readiness.services import signoff_record
+from releasehub.readiness.panels import squad_slot
+from releasehub.readiness.services.signoffs import signoff_record
 from releasehub.releases.clock import IST, default_window
 from releasehub.releases.models import FollowUp, OnCallRole, Release, RollbackStrategy, Train
-from releasehub.releases.services import (
+from releasehub.releases.services.decisions import request_decide
+from releasehub.releases.services.freeze import freeze_exception_request
+from releasehub.releases.services.hotfix import hotfix_confirm, hotfix_create
+from releasehub.releases.services.lifecycle import (
+    release_create,
+    release_transition,
+    train_fill,
+    version_suggest,
+)
+from releasehub.releases.services.scope import (
     dashboard_add,
     dashboard_validate,
     flag_add,
-    freeze_exception_decide,
-    freeze_exception_request,
-    hotfix_confirm,
-    hotfix_create,
-    hotfix_decide,
     oncall_assign,
-    release_create,
-    release_transition,
     risk_add,
     rollback_plan_save,
-    suggest_version,
     ticket_add,
-    train_fill,
 )
 
 # username, full name, roles (role, squad slug or None), RM rota position or None
@@ -109,7 +109,7 @@ def _complete(release: Release, actor: User, *, rolled_back: bool = False) -> No
         ]
     for status, at in steps:
         reason = "Payments error rate above 2% after promotion" if rolled_back else ""
-        release_transition(release, status, actor=actor, at=at, reason=reason)
+        release_transition(release=release, to=status, actor=actor, at=at, reason=reason)
 
 
 def seed_releases(people: dict[str, User], today: dt.date) -> None:
@@ -124,7 +124,7 @@ def seed_releases(people: dict[str, User], today: dt.date) -> None:
             continue
         start, end = default_window(day)
         release = release_create(
-            version=suggest_version(day),
+            version=version_suggest(day=day),
             window_start=start,
             window_end=end,
             actor=people["asha"],
@@ -137,17 +137,17 @@ def seed_releases(people: dict[str, User], today: dt.date) -> None:
         if day == hotfix_after:
             seed_hotfix(people, day + dt.timedelta(days=1))
     # The next four occurrences, as the train keeps them.
-    train_fill(train, actor=people["asha"])
+    train_fill(train=train, actor=people["asha"])
 
 
 def seed_hotfix(people: dict[str, User], day: dt.date) -> None:
     start = dt.datetime.combine(day, dt.time(15, 0), tzinfo=IST)
     hotfix = hotfix_create(
         actor=people["rahul"],
-        version=suggest_version(day, Release.Kind.HOTFIX),
+        version=version_suggest(day=day, kind=Release.Kind.HOTFIX),
         window_start=start,
         window_end=start + dt.timedelta(hours=1),
-        production_tag=suggest_version(day - dt.timedelta(days=1)),
+        production_tag=version_suggest(day=day - dt.timedelta(days=1)),
         problem="Appointments: double booking when two patients pick the same slot",
         incident_url="https://incidents.example.com/INC-2041",
         branch=f"hotfix/{day:%Y%m%d}-double-booking",
@@ -161,8 +161,8 @@ def seed_hotfix(people: dict[str, User], day: dt.date) -> None:
         ],
         at=start - dt.timedelta(hours=2),
     )
-    hotfix_decide(
-        hotfix,
+    request_decide(
+        request=hotfix,
         actor=people["asha"],
         approve=True,
         comment="Approved: patients are affected now; Kiran on standby.",
@@ -175,7 +175,7 @@ def seed_hotfix(people: dict[str, User], day: dt.date) -> None:
         (FollowUp.INCIDENT, "kiran"),
         (FollowUp.BACK_MERGE, "rahul"),
     ):
-        hotfix_confirm(hotfix, actor=people[who], kind=kind, at=done)
+        hotfix_confirm(hotfix=hotfix, actor=people[who], kind=kind, at=done)
 
 
 # key, title, squad, services, apps, merged, CI passing
@@ -304,7 +304,7 @@ def seed_scope(people: dict[str, User], release: Release) -> None:
         name="Identity login errors",
         url="https://grafana.example.com/d/identity-login",
     )
-    dashboard_validate(board, actor=people["kiran"])
+    dashboard_validate(board=board, actor=people["kiran"])
     dashboard_add(
         release=release,
         actor=people["rahul"],
@@ -319,8 +319,11 @@ def seed_scope(people: dict[str, User], release: Release) -> None:
         risk="Low: retry limit only",
         rollback_note="Redeploy messaging:2026.11.18",
     )
-    freeze_exception_decide(
-        approved, actor=people["asha"], approve=True, comment="Approved: fixes a live problem."
+    request_decide(
+        request=approved,
+        actor=people["asha"],
+        approve=True,
+        comment="Approved: fixes a live problem.",
     )
     freeze_exception_request(
         release=release,
@@ -608,7 +611,7 @@ def _history_day(people: dict[str, User], release: Release, *, rolled_back: bool
     )
     rollback = Rollback.objects.create(
         release=release,
-        scope="partial",
+        scope="full",  # the release ended rolled back (a partial one lets it go on)
         reason="Payments error rate above 2% after promotion",
         incident=incident,
         actor=sre,
@@ -658,7 +661,7 @@ def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
     services = [Service.objects.get(slug="appointments"), Service.objects.get(slug="payments")]
     hotfix = hotfix_create(
         actor=people["priya"],
-        version=suggest_version(today, Release.Kind.HOTFIX),
+        version=version_suggest(day=today, kind=Release.Kind.HOTFIX),
         window_start=now - dt.timedelta(minutes=30),
         window_end=now + dt.timedelta(minutes=30),
         production_tag=Release.objects.filter(status=Release.Status.COMPLETED)
@@ -677,7 +680,7 @@ def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
         at=now - dt.timedelta(minutes=40),
     )
     release = hotfix.release
-    hotfix_decide(hotfix, actor=people["asha"], approve=True, comment="Go ahead", at=now)
+    request_decide(request=hotfix, actor=people["asha"], approve=True, comment="Go ahead", at=now)
     _scope_everything(release, people["priya"], services, [])
     for service in services:
         rollback_plan_save(

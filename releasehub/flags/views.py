@@ -11,7 +11,7 @@ from releasehub.accounts.models import Role, User
 from releasehub.flags import selectors, services
 from releasehub.flags.forms import FlagToggleForm
 from releasehub.flags.models import FeatureFlag, FlagStatus
-from releasehub.releases.access import get_release_for
+from releasehub.releases.access import release_for
 from releasehub.releases.models import Release
 
 
@@ -84,7 +84,7 @@ def flag_toggle(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 @login_required
 def flags_for_release(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code)
+    release = release_for(request, code)
     context = {
         "release": release,
         "rows": selectors.flags_for_release(release),

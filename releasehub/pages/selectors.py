@@ -4,7 +4,7 @@ these: an htmx fragment of a page neither shows nor needs them."""
 from releasehub.accounts.models import User
 from releasehub.comms.selectors import release_comms
 from releasehub.notify.selectors import deliveries_for_release
-from releasehub.readiness.selectors import (
+from releasehub.readiness.panels import (
     PANEL_LIVE_STATUSES,
     SMOKE_LIVE_STATUSES,
     go_no_go_state,

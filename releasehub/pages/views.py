@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from releasehub.pages import selectors as pages
 from releasehub.releases import sections, selectors
-from releasehub.releases.access import get_release_for
+from releasehub.releases.access import release_for
 from releasehub.releases.models import Release
 
 
@@ -53,7 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def release(request: HttpRequest, code) -> HttpResponse:
     """The release ticket: its own sections, with the readiness, comms, timed-action and
     delivery sections of the apps above it."""
-    release = get_release_for(request, code)
+    release = release_for(request, code)
     context = sections.detail_context(request, release.code)
     context.update(pages.other_app_sections(context["release"], request.user))
     return render(request, "pages/release.html", context)

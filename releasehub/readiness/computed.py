@@ -11,6 +11,7 @@ from typing import NamedTuple
 from django.apps import apps
 from django.core.exceptions import FieldError
 
+from releasehub.readiness.evidence import current_regression
 from releasehub.readiness.models import Suite
 from releasehub.releases.models import Release
 
@@ -104,8 +105,6 @@ def rollback_plans(release: Release) -> Computed:
 
 @register("regression_logged")
 def regression_logged(release: Release) -> Computed:
-    from releasehub.readiness.selectors import current_regression
-
     results = current_regression(release)
     missing = [label for suite, label in Suite.choices if suite not in results]
     if missing:

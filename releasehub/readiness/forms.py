@@ -4,9 +4,11 @@ from django import forms
 
 from releasehub.accounts.models import User
 from releasehub.readiness.models import ItemState, SignOffDecision, SmokeOutcome, Suite
-from releasehub.readiness.services import Then
+from releasehub.readiness.services.decision import Then
 
 MAX_COUNT = 10_000_000
+# Who may be listed at the pre-release meeting: anyone active with a role.
+ATTENDEES = User.objects.filter(is_active=True, role_assignments__isnull=False).distinct()
 
 
 class SignOffForm(forms.Form):
@@ -57,17 +59,6 @@ class RegressionForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    attendees = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True, role_assignments__isnull=False).distinct(),
-        to_field_name="username",
-    )
+    attendees = forms.ModelMultipleChoiceField(queryset=ATTENDEES, to_field_name="username")
     notes = forms.CharField(max_length=10_000, required=False)
     decisions = forms.CharField(max_length=10_000, required=False)
-
-
-def first_error(form: forms.Form) -> str:
-    """One readable sentence for the page: 'Passed: Ensure this value is greater than …'."""
-    for name, errors in form.errors.items():
-        label = form.fields[name].label or name.replace("_", " ").capitalize()
-        return f"{label}: {errors[0]}" if name != "__all__" else errors[0]
-    return "Check the form."

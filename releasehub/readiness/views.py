@@ -6,71 +6,79 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from releasehub.accounts.models import Role, Squad, User
-from releasehub.readiness import forms, services
+from releasehub.accounts.models import Squad
+from releasehub.core.forms import attempt
+from releasehub.core.http import AuthedRequest
+from releasehub.readiness import forms, rules
+from releasehub.readiness.errors import ReadinessError
 from releasehub.readiness.models import ChecklistItem, Phase
-from releasehub.readiness.selectors import (
-    SIGNING_STATUSES,
-    go_no_go_state,
-    readiness_page,
-    slots,
-    slots_for_user,
-    smoke_state,
+from releasehub.readiness.panels import SIGNING_STATUSES, go_no_go_state, smoke_state
+from releasehub.readiness.selectors import readiness_page
+from releasehub.readiness.services.checklists import (
+    checklist_item_assign,
+    checklist_item_update,
+    checklists_create_for,
 )
+from releasehub.readiness.services.decision import Then, go_no_go_decide
+from releasehub.readiness.services.meeting import meeting_record
+from releasehub.readiness.services.qa import regression_record, smoke_record
+from releasehub.readiness.services.signoffs import (
+    signoff_record,
+    slot_by_key,
+    squad_involvement_set,
+)
+from releasehub.releases.access import release_for
 from releasehub.releases.models import Release
-from releasehub.releases.services import ServiceError
 
 PAGE = "readiness/go_no_go.html"
+ACTIONS = "go-no-go-actions"
 
 
-def _get_release_for(request: HttpRequest, code: UUID, *needs: str) -> Release:
-    """The release, if the user holds one of `needs` (any logged-in user when empty)."""
-    release = get_object_or_404(
-        Release.objects.select_related("train", "release_manager"), code=code
-    )
-    if needs and not request.user.has_any_role(*needs):
-        raise PermissionDenied("Your role does not allow this.")
-    return release
-
-
-def _get_item_for(request: HttpRequest, release: Release, item_code: UUID) -> ChecklistItem:
+def _get_item_for(request: AuthedRequest, release: Release, item_code: UUID) -> ChecklistItem:
     item = get_object_or_404(ChecklistItem.objects.select_related("owner"), code=item_code)
     if item.release_id != release.pk:
         raise PermissionDenied("That item belongs to another release.")
-    if not services.may_update_item(request.user, item):
+    if not rules.may_update_item(request.user, item):
         raise PermissionDenied("Only the item's owner or the RM may update it.")
     return item
 
 
-def _context(request: HttpRequest, release: Release, **extra) -> dict:
-    user: User = request.user
+def _context(request: AuthedRequest, release: Release, **extra) -> dict:
+    user = request.user
     data = readiness_page(release)
     rows = [row for _, _, phase in data.phases for row in phase]
-    all_slots = [r.slot for r in data.go_no_go.rows]
+    signing = release.status in SIGNING_STATUSES
     return {
         "release": release,
         "page": data,
         "gng": data.go_no_go,
         "smoke": data.smoke,
-        "my_slots": slots_for_user(user, all_slots) if release.status in SIGNING_STATUSES else [],
-        "is_rm": user.has_role(Role.RELEASE_MANAGER),
-        "is_qa": user.has_role(Role.QA_LEAD),
-        "editable": {r.item.pk for r in rows if services.may_update_item(user, r.item)},
+        "my_slots": [
+            r.slot for r in data.go_no_go.rows if signing and rules.signs_for(user, r.slot)
+        ],
+        "is_rm": rules.decides(user),
+        "is_qa": rules.logs_qa(user),
+        "editable": {r.item.pk for r in rows if rules.may_update_item(user, r.item)},
         "squads": [r.slot.squad for r in data.go_no_go.rows if r.slot.squad],
-        "people": forms.MeetingForm.base_fields["attendees"].queryset.order_by("username"),
-        "then_choices": services.Then.choices,
+        "people": forms.ATTENDEES.order_by("username"),
+        "then_choices": Then.choices,
         "errors": {},
         **extra,
     }
 
 
 def _respond(
-    request: HttpRequest, release: Release, section: str, *, error: str = "", notice: str = ""
+    request: AuthedRequest,
+    release: Release,
+    section: str,
+    *,
+    error: str = "",
+    notice: str = "",
 ) -> HttpResponse:
     """htmx: the section's fragment (with the error, if any); plain POST: redirect or the page
     with the error and status 400. Nothing was written when there is an error."""
@@ -90,46 +98,33 @@ def _respond(
 
 @require_GET
 @login_required
-def page(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code)
+def page(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code)
     return render(request, PAGE, _context(request, release))
 
 
 @require_GET
 @login_required
-def panel(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code)
+def panel(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code)
     return render(request, "readiness/_go_no_go_panel.html", {"gng": go_no_go_state(release)})
 
 
 @require_GET
 @login_required
-def smoke_panel(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code)
+def smoke_panel(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code)
     return render(request, "readiness/_smoke_panel.html", {"smoke": smoke_state(release)})
-
-
-def _run(request: HttpRequest, release: Release, section: str, form, action) -> HttpResponse:
-    """Validate `form`, call `action(cleaned_data)` for the notice; a refusal is the error."""
-    if not form.is_valid():
-        return _respond(request, release, section, error=forms.first_error(form))
-    try:
-        notice = action(form.cleaned_data)
-    except ServiceError as e:
-        return _respond(request, release, section, error=str(e))
-    return _respond(request, release, section, notice=notice)
 
 
 @require_POST
 @login_required
-def sign(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.SQUAD_REP, Role.SRE)
+def sign(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.signs)
 
     def act(data: dict) -> str:
-        slot = next((s for s in slots(Squad.objects.all()) if s.key == data["slot"]), None)
-        if slot is None:
-            raise services.ReadinessError("Choose whom you sign for.")
-        row = services.signoff_record(
+        slot = slot_by_key(data["slot"])
+        row = signoff_record(
             release=release,
             actor=request.user,
             slot=slot,
@@ -138,19 +133,20 @@ def sign(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return f"{row.get_decision_display()} recorded for {slot.label}."
 
-    return _run(request, release, "go-no-go-actions", forms.SignOffForm(request.POST), act)
+    outcome = attempt(forms.SignOffForm(request.POST), act)
+    return _respond(request, release, ACTIONS, error=outcome.error, notice=outcome.value)
 
 
 @require_POST
 @login_required
-def involvement(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.RELEASE_MANAGER)
+def involvement(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.decides)
 
     def act(data: dict) -> str:
         squad = Squad.objects.filter(slug=data["squad"]).first()
         if squad is None:
-            raise services.ReadinessError("Choose a squad.")
-        row = services.squad_involvement_set(
+            raise ReadinessError("Choose a squad.")
+        row = squad_involvement_set(
             release=release,
             actor=request.user,
             squad=squad,
@@ -159,93 +155,99 @@ def involvement(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return f"{squad} marked {'involved' if row.involved else 'not involved'}."
 
-    return _run(request, release, "go-no-go-actions", forms.InvolvementForm(request.POST), act)
+    outcome = attempt(forms.InvolvementForm(request.POST), act)
+    return _respond(request, release, ACTIONS, error=outcome.error, notice=outcome.value)
 
 
 @require_POST
 @login_required
-def decide(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.RELEASE_MANAGER)
+def decide(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.decides)
 
     def act(data: dict) -> str:
-        row = services.go_no_go_decide(release=release, actor=request.user, **data)
+        row = go_no_go_decide(release=release, actor=request.user, **data)
         return f"Decision recorded: {row.get_decision_display()}."
 
-    return _run(request, release, "go-no-go-actions", forms.DecisionForm(request.POST), act)
+    outcome = attempt(forms.DecisionForm(request.POST), act)
+    return _respond(request, release, ACTIONS, error=outcome.error, notice=outcome.value)
 
 
 @require_POST
 @login_required
-def create(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.RELEASE_MANAGER)
-    services.checklists_create_for(release)
+def create(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.decides)
+    checklists_create_for(release)
     return _respond(request, release, "checklists", notice="Checklists created.")
 
 
 @require_POST
 @login_required
-def item_update(request: HttpRequest, code: UUID, item: UUID) -> HttpResponse:
-    release = _get_release_for(request, code)
+def item_update(request: AuthedRequest, code: UUID, item: UUID) -> HttpResponse:
+    release = release_for(request, code)
     checklist_item = _get_item_for(request, release, item)
 
     def act(data: dict) -> str:
-        services.checklist_item_update(checklist_item, actor=request.user, **data)
+        checklist_item_update(item=checklist_item, actor=request.user, **data)
         return f"Updated: {checklist_item.text}."
 
-    return _run(request, release, "checklists", forms.ItemUpdateForm(request.POST), act)
+    outcome = attempt(forms.ItemUpdateForm(request.POST), act)
+    return _respond(request, release, "checklists", error=outcome.error, notice=outcome.value)
 
 
 @require_POST
 @login_required
-def item_assign(request: HttpRequest, code: UUID, item: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.RELEASE_MANAGER)
+def item_assign(request: AuthedRequest, code: UUID, item: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.decides)
     checklist_item = _get_item_for(request, release, item)
 
     def act(data: dict) -> str:
-        services.checklist_item_assign(checklist_item, actor=request.user, owner=data["owner"])
+        checklist_item_assign(item=checklist_item, actor=request.user, owner=data["owner"])
         return f"Owner set: {checklist_item.text}."
 
-    return _run(request, release, "checklists", forms.ItemAssignForm(request.POST), act)
+    outcome = attempt(forms.ItemAssignForm(request.POST), act)
+    return _respond(request, release, "checklists", error=outcome.error, notice=outcome.value)
 
 
 @require_POST
 @login_required
-def smoke(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.QA_LEAD)
+def smoke(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.logs_qa)
 
     def act(data: dict) -> str:
         item = ChecklistItem.objects.filter(
             code=data["item"], release=release, phase=Phase.SMOKE
         ).first()
         if item is None:
-            raise services.ReadinessError("Choose a smoke checklist item.")
-        row = services.smoke_record(
-            item, actor=request.user, outcome=data["outcome"], notes=data["notes"]
+            raise ReadinessError("Choose a smoke checklist item.")
+        row = smoke_record(
+            item=item, actor=request.user, outcome=data["outcome"], notes=data["notes"]
         )
         return f"Smoke {item.text}: {row.get_outcome_display()} logged."
 
-    return _run(request, release, "smoke", forms.SmokeForm(request.POST), act)
+    outcome = attempt(forms.SmokeForm(request.POST), act)
+    return _respond(request, release, "smoke", error=outcome.error, notice=outcome.value)
 
 
 @require_POST
 @login_required
-def regression(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.QA_LEAD)
+def regression(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.logs_qa)
 
     def act(data: dict) -> str:
-        row = services.regression_record(release=release, actor=request.user, **data)
+        row = regression_record(release=release, actor=request.user, **data)
         return f"{row.get_suite_display()} results logged."
 
-    return _run(request, release, "regression", forms.RegressionForm(request.POST), act)
+    outcome = attempt(forms.RegressionForm(request.POST), act)
+    return _respond(request, release, "regression", error=outcome.error, notice=outcome.value)
 
 
 @require_POST
 @login_required
-def meeting(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = _get_release_for(request, code, Role.RELEASE_MANAGER)
+def meeting(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.decides)
 
     def act(data: dict) -> str:
-        services.meeting_record(
+        meeting_record(
             release=release,
             actor=request.user,
             attendees=list(data["attendees"]),
@@ -254,4 +256,5 @@ def meeting(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return "Meeting record saved."
 
-    return _run(request, release, "meeting", forms.MeetingForm(request.POST), act)
+    outcome = attempt(forms.MeetingForm(request.POST), act)
+    return _respond(request, release, "meeting", error=outcome.error, notice=outcome.value)

@@ -1,12 +1,14 @@
 """Who may do what on a release: one helper per object, predicates per action."""
 
 from collections.abc import Callable
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from releasehub.accounts.models import Role, Squad, User
+from releasehub.core.http import AuthedRequest
 from releasehub.releases.models import Release
 
 Predicate = Callable[[User], bool]
@@ -57,7 +59,7 @@ def capabilities(user: User) -> dict[str, bool]:
     }
 
 
-def get_release_for(request: HttpRequest, code, may: Predicate = anyone) -> Release:
+def release_for(request: AuthedRequest, code: UUID | str, may: Predicate = anyone) -> Release:
     """The release named in the URL, or 404; 403 when the user may not do this to it."""
     try:
         release = get_object_or_404(Release.objects.select_related("release_manager"), code=code)

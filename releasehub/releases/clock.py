@@ -6,7 +6,11 @@ no daylight saving), so calendar rules (Monday 18:00, Wednesday 10:00) are compu
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from releasehub.releases.models import Release
 
 IST = ZoneInfo("Asia/Kolkata")
 UTC = dt.UTC
@@ -19,6 +23,13 @@ PRE_RELEASE_MEETING_BEFORE = dt.timedelta(hours=24)
 GO_NO_GO_BEFORE = dt.timedelta(minutes=30)
 GO_NO_GO_REMINDER_BEFORE = dt.timedelta(minutes=60)
 POST_RELEASE_WATCH = dt.timedelta(hours=24)
+# The house format of a moment in messages, timeline summaries and pages: "Wed 02 Dec 2026, 10:00".
+IST_FORMAT = "%a %d %b %Y, %H:%M"
+
+
+def ist(moment: dt.datetime, fmt: str = IST_FORMAT) -> str:
+    """`moment` as the runbook says it: in IST, named so ("Wed 02 Dec 2026, 10:00 IST")."""
+    return f"{moment.astimezone(IST):{fmt}} IST"
 
 
 def ist_datetime(day: dt.date, at: dt.time) -> dt.datetime:
@@ -29,6 +40,22 @@ def ist_datetime(day: dt.date, at: dt.time) -> dt.datetime:
 def default_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = ist_datetime(day, WINDOW_OPENS)
     return start, start + WINDOW_LENGTH
+
+
+def next_train_window(release: "Release", *, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The release's window on the next occurrence of its train (a fortnight without one), at
+    the same IST time of day and of the same length, and after `now`."""
+    length = release.window_end - release.window_start
+    local = release.window_start.astimezone(IST)
+    train = release.train
+    step = dt.timedelta(days=train.interval_days if train else 14)
+    day = local.date() + step
+    if train:
+        day = train.occurrences(local.date() + dt.timedelta(days=1), 1)[0]
+    start = ist_datetime(day, local.time())
+    while start <= now:
+        start += step
+    return start, start + length
 
 
 def freeze_start(window_start: dt.datetime) -> dt.datetime:

@@ -3,21 +3,26 @@ freeze exceptions and the hotfix. Each POST answers htmx with its section (and w
 changed, out of band) and a plain form post with a redirect, so both paths behave alike."""
 
 import contextlib
+from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Model
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_POST
 
-from releasehub.releases import forms, selectors, services
+from releasehub.core.errors import ServiceError
+from releasehub.core.forms import attempt
+from releasehub.core.http import AuthedRequest
+from releasehub.releases import forms, selectors
 from releasehub.releases.access import (
     adds_for_squad,
     adds_scope,
     anyone,
     confirms_follow_ups,
-    get_release_for,
     is_rm,
     plans_rollback,
+    release_for,
     validates_dashboards,
 )
 from releasehub.releases.models import (
@@ -25,152 +30,145 @@ from releasehub.releases.models import (
     FreezeException,
     Hotfix,
     MonitoringDashboard,
+    Release,
     ScopeTicket,
 )
-from releasehub.releases.sections import render_section, section_done
-from releasehub.releases.services import ServiceError
+from releasehub.releases.sections import answer, render_section, section_done
+from releasehub.releases.services import decisions, freeze, scope
+from releasehub.releases.services import hotfix as hotfixes
 
 
-def _child(model, release, code, **extra):
+def _child[M: Model](model: type[M], release: Release, code: UUID, *related: str) -> M:
     """A row of this release named by its code, or 404 (never another release's row)."""
     try:
-        return model.objects.select_related(*extra.pop("related", ())).get(
-            release=release, code=code
-        )
-    except (model.DoesNotExist, ValueError):
+        return model._default_manager.select_related(*related).get(release=release, code=code)
+    except (ObjectDoesNotExist, ValueError):
         raise Http404("Not part of this release") from None
 
 
-def _attempt(request, release, section, form, form_name, act, message):
-    """Run `act` if the form is valid; show the form with its error otherwise."""
-    if form.is_valid():
-        try:
-            act(form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return section_done(request, release, section, message)
-    return render_section(request, release, section, {form_name: form})
+def _own_ticket(request: AuthedRequest, release: Release, code: UUID, refusal: str) -> ScopeTicket:
+    ticket = _child(ScopeTicket, release, code, "squad", "release")
+    if not adds_for_squad(request.user, ticket.squad):
+        raise PermissionDenied(refusal)
+    return ticket
 
 
 @require_POST
 @login_required
-def ticket_add(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=adds_scope)
+def ticket_add(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=adds_scope)
     form = forms.TicketForm(request.POST, user=request.user)
     form.is_valid()
     squad = form.cleaned_data.get("squad")
     if squad and not adds_for_squad(request.user, squad):
         raise PermissionDenied("Squad reps add tickets for their own squad only.")
 
-    def act(data):
-        services.ticket_add(release=release, actor=request.user, **data)
+    def act(data: dict) -> str:
+        scope.ticket_add(release=release, actor=request.user, **data)
+        return "Ticket added."
 
-    return _attempt(request, release, "scope-tickets", form, "ticket_form", act, "Ticket added.")
-
-
-@require_POST
-@login_required
-def ticket_update(request: HttpRequest, code, ticket) -> HttpResponse:
-    release = get_release_for(request, code, may=adds_scope)
-    ticket = _child(ScopeTicket, release, ticket, related=["squad", "release"])
-    if not adds_for_squad(request.user, ticket.squad):
-        raise PermissionDenied("Squad reps change their own squad's tickets only.")
-    form = forms.TicketStatusForm(request.POST)
-
-    def act(data):
-        services.ticket_update(ticket, actor=request.user, **data)
-
-    return _attempt(
-        request, release, "scope-tickets", form, "ticket_status_form", act, "Ticket updated."
-    )
+    return answer(request, release, "scope-tickets", attempt(form, act), "ticket_form")
 
 
 @require_POST
 @login_required
-def ticket_remove(request: HttpRequest, code, ticket) -> HttpResponse:
-    release = get_release_for(request, code, may=adds_scope)
-    ticket = _child(ScopeTicket, release, ticket, related=["squad", "release"])
-    if not adds_for_squad(request.user, ticket.squad):
-        raise PermissionDenied("Squad reps remove their own squad's tickets only.")
-    form = forms.ReasonForm(request.POST)
+def ticket_update(request: AuthedRequest, code: UUID, ticket: UUID) -> HttpResponse:
+    release = release_for(request, code, may=adds_scope)
+    row = _own_ticket(request, release, ticket, "Squad reps change their own squad's tickets only.")
 
-    def act(data):
-        services.ticket_remove(ticket, actor=request.user, reason=data["reason"])
+    def act(data: dict) -> str:
+        scope.ticket_update(ticket=row, actor=request.user, **data)
+        return "Ticket updated."
 
-    return _attempt(
-        request, release, "scope-tickets", form, "remove_form", act, f"{ticket.key} removed."
-    )
+    outcome = attempt(forms.TicketStatusForm(request.POST), act)
+    return answer(request, release, "scope-tickets", outcome, "ticket_status_form")
 
 
 @require_POST
 @login_required
-def risk_add(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=adds_scope)
+def ticket_remove(request: AuthedRequest, code: UUID, ticket: UUID) -> HttpResponse:
+    release = release_for(request, code, may=adds_scope)
+    row = _own_ticket(request, release, ticket, "Squad reps remove their own squad's tickets only.")
 
-    def act(data):
-        services.risk_add(release=release, actor=request.user, **data)
+    def act(data: dict) -> str:
+        scope.ticket_remove(ticket=row, actor=request.user, reason=data["reason"])
+        return f"{row.key} removed."
 
-    form = forms.RiskForm(request.POST)
-    return _attempt(request, release, "risks", form, "risk_form", act, "Risk added.")
-
-
-@require_POST
-@login_required
-def flag_add(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=adds_scope)
-
-    def act(data):
-        services.flag_add(release=release, actor=request.user, **data)
-
-    form = forms.FlagForm(request.POST)
-    return _attempt(request, release, "flags", form, "flag_form", act, "Feature flag added.")
+    outcome = attempt(forms.ReasonForm(request.POST), act)
+    return answer(request, release, "scope-tickets", outcome, "remove_form")
 
 
 @require_POST
 @login_required
-def oncall_assign(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=is_rm)
+def risk_add(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=adds_scope)
 
-    def act(data):
-        services.oncall_assign(release=release, actor=request.user, **data)
+    def act(data: dict) -> str:
+        scope.risk_add(release=release, actor=request.user, **data)
+        return "Risk added."
 
-    form = forms.OnCallForm(request.POST)
-    return _attempt(request, release, "oncall", form, "oncall_form", act, "On-call assigned.")
-
-
-@require_POST
-@login_required
-def dashboard_add(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=adds_scope)
-
-    def act(data):
-        services.dashboard_add(release=release, actor=request.user, **data)
-
-    form = forms.DashboardForm(request.POST)
-    return _attempt(request, release, "dashboards", form, "dashboard_form", act, "Dashboard added.")
+    outcome = attempt(forms.RiskForm(request.POST), act)
+    return answer(request, release, "risks", outcome, "risk_form")
 
 
 @require_POST
 @login_required
-def dashboard_validate(request: HttpRequest, code, board) -> HttpResponse:
-    release = get_release_for(request, code, may=validates_dashboards)
-    board = _child(MonitoringDashboard, release, board, related=["release"])
+def flag_add(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=adds_scope)
+
+    def act(data: dict) -> str:
+        scope.flag_add(release=release, actor=request.user, **data)
+        return "Feature flag added."
+
+    outcome = attempt(forms.FlagForm(request.POST), act)
+    return answer(request, release, "flags", outcome, "flag_form")
+
+
+@require_POST
+@login_required
+def oncall_assign(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=is_rm)
+
+    def act(data: dict) -> str:
+        scope.oncall_assign(release=release, actor=request.user, **data)
+        return "On-call assigned."
+
+    outcome = attempt(forms.OnCallForm(request.POST), act)
+    return answer(request, release, "oncall", outcome, "oncall_form")
+
+
+@require_POST
+@login_required
+def dashboard_add(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=adds_scope)
+
+    def act(data: dict) -> str:
+        scope.dashboard_add(release=release, actor=request.user, **data)
+        return "Dashboard added."
+
+    outcome = attempt(forms.DashboardForm(request.POST), act)
+    return answer(request, release, "dashboards", outcome, "dashboard_form")
+
+
+@require_POST
+@login_required
+def dashboard_validate(request: AuthedRequest, code: UUID, board: UUID) -> HttpResponse:
+    release = release_for(request, code, may=validates_dashboards)
+    row = _child(MonitoringDashboard, release, board, "release")
     # Validated meanwhile by someone else: the section shows who, nothing more to say.
     with contextlib.suppress(ServiceError):
-        services.dashboard_validate(board, actor=request.user)
-    return section_done(request, release, "dashboards", f"{board.name} validated.")
+        scope.dashboard_validate(board=row, actor=request.user)
+    return section_done(request, release, "dashboards", f"{row.name} validated.")
 
 
 @require_POST
 @login_required
-def rollback_plan_save(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=plans_rollback)
+def rollback_plan_save(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=plans_rollback)
     components = selectors.changed_components(selectors.with_scope_of(release))
-    form = forms.RollbackPlanForm(request.POST, components=components)
 
-    def act(data):
-        services.rollback_plan_save(
+    def act(data: dict) -> str:
+        scope.rollback_plan_save(
             release=release,
             actor=request.user,
             component=data["component_obj"],
@@ -178,55 +176,54 @@ def rollback_plan_save(request: HttpRequest, code) -> HttpResponse:
             previous=data["previous"],
             steps=data["steps"],
         )
+        return "Rollback plan saved."
 
-    return _attempt(
-        request, release, "rollback-plans", form, "plan_form", act, "Rollback plan saved."
-    )
-
-
-@require_POST
-@login_required
-def exception_request(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=anyone)
-
-    def act(data):
-        services.freeze_exception_request(release=release, actor=request.user, **data)
-
-    form = forms.FreezeExceptionForm(request.POST)
-    return _attempt(
-        request,
-        release,
-        "freeze-exceptions",
-        form,
-        "exception_form",
-        act,
-        "Freeze exception requested; the RM decides.",
-    )
+    outcome = attempt(forms.RollbackPlanForm(request.POST, components=components), act)
+    return answer(request, release, "rollback-plans", outcome, "plan_form")
 
 
 @require_POST
 @login_required
-def exception_decide(request: HttpRequest, code, exception) -> HttpResponse:
-    release = get_release_for(request, code, may=is_rm)
-    exception = _child(FreezeException, release, exception, related=["release"])
-    if exception.requested_by_id == request.user.pk:
-        raise PermissionDenied("Nobody decides on their own freeze exception.")
-    form = forms.DecisionForm(request.POST)
+def exception_request(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=anyone)
 
-    def act(data):
-        services.freeze_exception_decide(
-            exception,
+    def act(data: dict) -> str:
+        freeze.freeze_exception_request(release=release, actor=request.user, **data)
+        return "Freeze exception requested; the RM decides."
+
+    outcome = attempt(forms.FreezeExceptionForm(request.POST), act)
+    return answer(request, release, "freeze-exceptions", outcome, "exception_form")
+
+
+def _decide(
+    request: AuthedRequest, release: Release, pending: FreezeException | Hotfix, section: str
+) -> HttpResponse:
+    """The RM approves or rejects a freeze exception or a hotfix, never their own."""
+    if pending.requested_by_id == request.user.pk:
+        raise PermissionDenied("Nobody decides on their own request.")
+
+    def act(data: dict) -> str:
+        decisions.request_decide(
+            request=pending,
             actor=request.user,
             approve=data["decision"] == "approve",
             comment=data["comment"],
         )
+        return "Decision recorded."
 
-    return _attempt(
-        request, release, "freeze-exceptions", form, "decision_form", act, "Decision recorded."
-    )
+    outcome = attempt(forms.DecisionForm(request.POST), act)
+    return answer(request, release, section, outcome, "decision_form")
 
 
-def _hotfix_of(release) -> Hotfix:
+@require_POST
+@login_required
+def exception_decide(request: AuthedRequest, code: UUID, exception: UUID) -> HttpResponse:
+    release = release_for(request, code, may=is_rm)
+    pending = _child(FreezeException, release, exception, "release")
+    return _decide(request, release, pending, "freeze-exceptions")
+
+
+def _hotfix_of(release: Release) -> Hotfix:
     try:
         return Hotfix.objects.select_related("release").get(release=release)
     except Hotfix.DoesNotExist:
@@ -235,34 +232,21 @@ def _hotfix_of(release) -> Hotfix:
 
 @require_POST
 @login_required
-def hotfix_decide(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=is_rm)
-    hotfix = _hotfix_of(release)
-    if hotfix.requested_by_id == request.user.pk:
-        raise PermissionDenied("Nobody approves their own hotfix.")
-    form = forms.DecisionForm(request.POST)
-
-    def act(data):
-        services.hotfix_decide(
-            hotfix,
-            actor=request.user,
-            approve=data["decision"] == "approve",
-            comment=data["comment"],
-        )
-
-    return _attempt(request, release, "hotfix", form, "decision_form", act, "Decision recorded.")
+def hotfix_decide(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=is_rm)
+    return _decide(request, release, _hotfix_of(release), "hotfix")
 
 
 @require_POST
 @login_required
-def hotfix_confirm(request: HttpRequest, code, kind: str) -> HttpResponse:
-    release = get_release_for(request, code, may=confirms_follow_ups)
+def hotfix_confirm(request: AuthedRequest, code: UUID, kind: str) -> HttpResponse:
+    release = release_for(request, code, may=confirms_follow_ups)
     hotfix = _hotfix_of(release)
     if kind not in FollowUp.values:
         raise Http404("No such follow-up")
     note = request.POST.get("note", "").strip()[:300]
     try:
-        services.hotfix_confirm(hotfix, actor=request.user, kind=kind, note=note)
+        hotfixes.hotfix_confirm(hotfix=hotfix, actor=request.user, kind=kind, note=note)
     except ServiceError as exc:
         return render_section(request, release, "hotfix", {"follow_up_error": str(exc)})
     return section_done(request, release, "hotfix", f"{FollowUp(kind).label}: confirmed.")

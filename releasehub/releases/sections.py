@@ -6,16 +6,20 @@ POST that worked with a redirect to the page; a plain POST with an error with th
 on a page of its own, since only the pages app may build the whole page."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from releasehub.releases import forms, selectors, services
+from releasehub.core.forms import Outcome
+from releasehub.core.http import AuthedRequest
+from releasehub.core.relations import one_to_one_or_none
+from releasehub.releases import forms, selectors
 from releasehub.releases.access import capabilities
 from releasehub.releases.models import FollowUp, Release
-from releasehub.releases.services import TRANSITIONS
+from releasehub.releases.services.hotfix import DEPLOYED_STATUSES
+from releasehub.releases.services.lifecycle import TRANSITIONS
 
 TEMPLATE = "releases/_sections.html"
 SECTION_PAGE = "releases/section_page.html"
@@ -32,7 +36,7 @@ def allowed_next(release: Release) -> list[str]:
     return [s for s in Release.Status.values if s in TRANSITIONS[release.status]]
 
 
-def default_forms(release: Release, request: HttpRequest) -> dict:
+def default_forms(release: Release, request: AuthedRequest) -> dict:
     user = request.user
     squads = user.squads
     components = selectors.changed_components(release)
@@ -62,7 +66,7 @@ def default_forms(release: Release, request: HttpRequest) -> dict:
     }
 
 
-def detail_context(request: HttpRequest, code, bound: dict | None = None) -> dict:
+def detail_context(request: AuthedRequest, code, bound: dict | None = None) -> dict:
     """Everything the release's own sections show, with `bound` forms in place of blank ones."""
     release = get_object_or_404(
         selectors.with_scope(Release.objects.all()).prefetch_related(
@@ -84,10 +88,10 @@ def detail_context(request: HttpRequest, code, bound: dict | None = None) -> dic
         "missing_plans": selectors.missing_plans(release),
         "squad_ids": {s.pk for s in request.user.squads},
         "timeline": list(release.timeline.select_related("actor")[:100]),
-        "hotfix": release.hotfix if release.is_hotfix and hasattr(release, "hotfix") else None,
+        "hotfix": one_to_one_or_none(release, "hotfix") if release.is_hotfix else None,
     }
     if context["hotfix"]:
-        context["hotfix_deployed"] = release.status in services.DEPLOYED_STATUSES
+        context["hotfix_deployed"] = release.status in DEPLOYED_STATUSES
         context["follow_ups"] = [
             {"kind": kind, "label": label, "done": context["hotfix"].follow_up(kind)}
             for kind, label in FollowUp.choices
@@ -98,7 +102,7 @@ def detail_context(request: HttpRequest, code, bound: dict | None = None) -> dic
 
 
 def render_section(
-    request: HttpRequest, release: Release, section: str, bound: dict | None = None
+    request: AuthedRequest, release: Release, section: str, bound: dict | None = None
 ) -> HttpResponse:
     """The section with bound forms showing their errors: for htmx with what else it changed,
     out of band; for a plain POST alone on a page that links back to the release."""
@@ -112,8 +116,21 @@ def render_section(
     return HttpResponse(html)
 
 
-def section_done(request: HttpRequest, release: Release, section: str, message: str):
+def section_done(
+    request: AuthedRequest, release: Release, section: str, message: str
+) -> HttpResponse:
     if request.htmx:
         return render_section(request, release, section)
     messages.success(request, message)
     return redirect(reverse("pages:release", args=[release.code]) + f"#{section}")
+
+
+def answer(
+    request: AuthedRequest, release: Release, section: str, outcome: Outcome, form_name: str
+) -> HttpResponse:
+    """How an action on a section answers once `attempt` ran: done, with the notice the service
+    call returned, or the section again with the form (`form_name` in its context) and its
+    error."""
+    if outcome.ok:
+        return section_done(request, release, section, outcome.value)
+    return render_section(request, release, section, {form_name: outcome.form})

@@ -5,24 +5,29 @@ ticket page's own sections are built in sections.py, its scope actions are in sc
 """
 
 import datetime as dt
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from releasehub.accounts.rota import next_release_manager
-from releasehub.releases import forms, selectors, services
-from releasehub.releases.access import capabilities, get_release_for, is_rm, requests_hotfix
+from releasehub.core.errors import ServiceError
+from releasehub.core.forms import attempt
+from releasehub.core.http import AuthedRequest
+from releasehub.releases import forms, selectors
+from releasehub.releases.access import capabilities, is_rm, release_for, requests_hotfix
 from releasehub.releases.clock import IST, default_window
 from releasehub.releases.models import Release, Train
-from releasehub.releases.sections import allowed_next, render_section, section_done
-from releasehub.releases.services import ServiceError
+from releasehub.releases.sections import allowed_next, answer
+from releasehub.releases.services import hotfix as hotfixes
+from releasehub.releases.services import lifecycle
 
 LIST_FILTERS = {
     "upcoming": "Upcoming",
@@ -34,7 +39,7 @@ LIST_FILTERS = {
 
 @require_GET
 @login_required
-def release_list(request: HttpRequest) -> HttpResponse:
+def release_list(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     show = request.GET.get("show", "upcoming")
     if show not in LIST_FILTERS:
@@ -73,7 +78,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def release_calendar(request: HttpRequest) -> HttpResponse:
+def release_calendar(request: AuthedRequest) -> HttpResponse:
     today = timezone.now().astimezone(IST).date()
     try:
         month = dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
@@ -101,7 +106,7 @@ def release_calendar(request: HttpRequest) -> HttpResponse:
 # Release-level actions (RM) ----------------------------------------------------------------
 
 
-def _train_from(request: HttpRequest) -> Train | None:
+def _train_from(request: AuthedRequest) -> Train | None:
     code = request.GET.get("train") or request.POST.get("train")
     trains = Train.objects.filter(active=True)
     if code:
@@ -114,40 +119,35 @@ def _train_from(request: HttpRequest) -> Train | None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def release_create(request: HttpRequest) -> HttpResponse:
+def release_create(request: AuthedRequest) -> HttpResponse:
     if not is_rm(request.user):
         raise PermissionDenied("Only a Release Manager plans releases.")
     train = _train_from(request)
-    if request.method == "POST":
-        form = forms.ReleaseCreateForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            train_date = data["train_date"] if train else None
-            if train_date and not _is_occurrence(train, train_date):
-                form.add_error(None, "That date is not an occurrence of the train.")
-            else:
-                try:
-                    release = services.release_create(
-                        version=data["version"],
-                        window_start=data["window_start"],
-                        window_end=data["window_end"],
-                        release_manager=data["release_manager"],
-                        summary=data["summary"],
-                        train=train if train_date else None,
-                        train_date=train_date,
-                        actor=request.user,
-                    )
-                except ServiceError as exc:
-                    form.add_error(None, str(exc))
-                else:
-                    messages.success(request, f"Release {release.version} planned.")
-                    return redirect("pages:release", code=release.code)
-        status = 400
-    else:
+    if request.method != "POST":
         form = forms.ReleaseCreateForm(initial=_create_initial(train))
-        status = 200
-    context = {"form": form, "train": train}
-    return render(request, "releases/release_form.html", context, status=status)
+        return render(request, "releases/release_form.html", {"form": form, "train": train})
+
+    def act(data: dict) -> Release:
+        train_date = data["train_date"] if train else None
+        if train and train_date and not _is_occurrence(train, train_date):
+            raise ServiceError("That date is not an occurrence of the train.")
+        return lifecycle.release_create(
+            version=data["version"],
+            window_start=data["window_start"],
+            window_end=data["window_end"],
+            release_manager=data["release_manager"],
+            summary=data["summary"],
+            train=train if train_date else None,
+            train_date=train_date,
+            actor=request.user,
+        )
+
+    outcome = attempt(forms.ReleaseCreateForm(request.POST), act)
+    if outcome.ok:
+        messages.success(request, f"Release {outcome.value.version} planned.")
+        return redirect("pages:release", code=outcome.value.code)
+    context = {"form": outcome.form, "train": train}
+    return render(request, "releases/release_form.html", context, status=400)
 
 
 def _is_occurrence(train: Train, day: dt.date) -> bool:
@@ -156,14 +156,16 @@ def _is_occurrence(train: Train, day: dt.date) -> bool:
 
 def _create_initial(train: Train | None) -> dict:
     last = Release.objects.exclude(release_manager=None).order_by("-created_at", "-id").first()
-    initial = {"release_manager": next_release_manager(last.release_manager if last else None)}
-    day = next(iter(services.train_next_occurrences(train)), None) if train else None
+    initial: dict[str, object] = {
+        "release_manager": next_release_manager(last.release_manager if last else None)
+    }
+    day = next(iter(lifecycle.train_next_occurrences(train=train)), None) if train else None
     if day is None:
         today = timezone.now().astimezone(IST).date()
         day = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
     start, end = default_window(day)
     initial.update(
-        version=services.suggest_version(day),
+        version=lifecycle.version_suggest(day=day),
         window_start=start,
         window_end=end,
         train_date=day if train else None,
@@ -174,11 +176,11 @@ def _create_initial(train: Train | None) -> dict:
 
 @require_POST
 @login_required
-def train_fill(request: HttpRequest) -> HttpResponse:
+def train_fill(request: AuthedRequest) -> HttpResponse:
     if not is_rm(request.user):
         raise PermissionDenied("Only a Release Manager plans releases.")
     train = _train_from(request)
-    created = services.train_fill(train, actor=request.user) if train else []
+    created = lifecycle.train_fill(train=train, actor=request.user) if train else []
     if created:
         messages.success(request, "Planned " + ", ".join(r.version for r in created) + ".")
     else:
@@ -186,31 +188,14 @@ def train_fill(request: HttpRequest) -> HttpResponse:
     return redirect("releases:list")
 
 
-def _release_action(request: HttpRequest, code, form_class, act, section="release-header"):
-    """Shared shape of the RM's release-level actions: check, validate, act, respond."""
-    release = get_release_for(request, code, may=is_rm)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            message = act(release, form.cleaned_data)
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return section_done(request, release, section, message)
-    name = {
-        forms.MoveForm: "move_form",
-        forms.ReasonForm: "reason_form",
-        forms.HandoverForm: "handover_form",
-    }[form_class]
-    return render_section(request, release, section, {name: form})
-
-
 @require_POST
 @login_required
-def release_move(request: HttpRequest, code) -> HttpResponse:
-    def act(release, data):
-        services.release_move(
-            release,
+def release_move(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=is_rm)
+
+    def act(data: dict) -> str:
+        lifecycle.release_move(
+            release=release,
             window_start=data["window_start"],
             window_end=data["window_end"],
             actor=request.user,
@@ -218,62 +203,63 @@ def release_move(request: HttpRequest, code) -> HttpResponse:
         )
         return f"{release.version} moved; its whole clock moved with it."
 
-    return _release_action(request, code, forms.MoveForm, act)
+    outcome = attempt(forms.MoveForm(request.POST), act)
+    return answer(request, release, "release-header", outcome, "move_form")
+
+
+def _cancel(request: AuthedRequest, code: UUID, *, skip: bool) -> HttpResponse:
+    release = release_for(request, code, may=is_rm)
+
+    def act(data: dict) -> str:
+        lifecycle.release_cancel(
+            release=release, actor=request.user, reason=data["reason"], skip=skip
+        )
+        return f"{release.version} {'skipped' if skip else 'cancelled'}."
+
+    outcome = attempt(forms.ReasonForm(request.POST), act)
+    return answer(request, release, "release-header", outcome, "reason_form")
 
 
 @require_POST
 @login_required
-def release_skip(request: HttpRequest, code) -> HttpResponse:
-    def act(release, data):
-        services.release_cancel(release, actor=request.user, reason=data["reason"], skip=True)
-        return f"{release.version} skipped."
-
-    return _release_action(request, code, forms.ReasonForm, act)
+def release_skip(request: AuthedRequest, code: UUID) -> HttpResponse:
+    return _cancel(request, code, skip=True)
 
 
 @require_POST
 @login_required
-def release_cancel(request: HttpRequest, code) -> HttpResponse:
-    def act(release, data):
-        services.release_cancel(release, actor=request.user, reason=data["reason"])
-        return f"{release.version} cancelled."
-
-    return _release_action(request, code, forms.ReasonForm, act)
+def release_cancel(request: AuthedRequest, code: UUID) -> HttpResponse:
+    return _cancel(request, code, skip=False)
 
 
 @require_POST
 @login_required
-def release_handover(request: HttpRequest, code) -> HttpResponse:
-    def act(release, data):
-        services.release_handover(release, to=data["to"], actor=request.user, reason=data["reason"])
+def release_handover(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=is_rm)
+
+    def act(data: dict) -> str:
+        lifecycle.release_handover(
+            release=release, to=data["to"], actor=request.user, reason=data["reason"]
+        )
         return f"{data['to']} is now the Release Manager."
 
-    return _release_action(request, code, forms.HandoverForm, act)
+    outcome = attempt(forms.HandoverForm(request.POST), act)
+    return answer(request, release, "release-header", outcome, "handover_form")
 
 
 @require_POST
 @login_required
-def release_status(request: HttpRequest, code) -> HttpResponse:
-    release = get_release_for(request, code, may=is_rm)
-    form = forms.StatusForm(request.POST, allowed=allowed_next(release))
-    if form.is_valid():
-        try:
-            services.release_transition(
-                release,
-                form.cleaned_data["status"],
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return section_done(
-                request,
-                release,
-                "release-header",
-                f"{release.version}: {release.get_status_display()}.",
-            )
-    return render_section(request, release, "release-header", {"status_form": form})
+def release_status(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=is_rm)
+
+    def act(data: dict) -> str:
+        lifecycle.release_transition(
+            release=release, to=data["status"], actor=request.user, reason=data["reason"]
+        )
+        return f"{release.version}: {release.get_status_display()}."
+
+    outcome = attempt(forms.StatusForm(request.POST, allowed=allowed_next(release)), act)
+    return answer(request, release, "release-header", outcome, "status_form")
 
 
 # Hotfixes ----------------------------------------------------------------------------------
@@ -281,34 +267,30 @@ def release_status(request: HttpRequest, code) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def hotfix_create(request: HttpRequest) -> HttpResponse:
+def hotfix_create(request: AuthedRequest) -> HttpResponse:
     if not requests_hotfix(request.user):
         raise PermissionDenied("Hotfixes are requested by the RM, squad reps or SRE.")
-    if request.method == "POST":
-        form = forms.HotfixForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                hotfix = services.hotfix_create(actor=request.user, **data)
-            except ServiceError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, f"Hotfix {hotfix.release.version} requested.")
-                return redirect("pages:release", code=hotfix.release.code)
-        status = 400
-    else:
+    if request.method != "POST":
         now = timezone.now()
         start, end = forms.hotfix_default_window(now)
-        form = forms.HotfixForm(
-            initial={
-                "version": services.suggest_version(
-                    now.astimezone(IST).date(), Release.Kind.HOTFIX
-                ),
-                "production_tag": services.last_production_tag(),
-                "window_start": start,
-                "window_end": end,
-                "tests_result": "passed",
-            }
-        )
-        status = 200
-    return render(request, "releases/hotfix_form.html", {"form": form}, status=status)
+        initial = {
+            "version": lifecycle.version_suggest(
+                day=now.astimezone(IST).date(), kind=Release.Kind.HOTFIX
+            ),
+            "production_tag": hotfixes.last_production_tag(),
+            "window_start": start,
+            "window_end": end,
+            "tests_result": "passed",
+        }
+        form = forms.HotfixForm(initial=initial)
+        return render(request, "releases/hotfix_form.html", {"form": form})
+
+    outcome = attempt(
+        forms.HotfixForm(request.POST),
+        lambda data: hotfixes.hotfix_create(actor=request.user, **data),
+    )
+    if outcome.ok:
+        release = outcome.value.release
+        messages.success(request, f"Hotfix {release.version} requested.")
+        return redirect("pages:release", code=release.code)
+    return render(request, "releases/hotfix_form.html", {"form": outcome.form}, status=400)

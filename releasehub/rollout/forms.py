@@ -23,6 +23,10 @@ def _yes(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+def component_key(component: Service | FrontendApp) -> str:
+    return f"{'service' if isinstance(component, Service) else 'app'}:{component.slug}"
+
+
 def component_by_key(key: str) -> Service | FrontendApp | None:
     """`service:identity` or `app:patient-web`, as the board's selects send them."""
     kind, _, slug = (key or "").partition(":")

@@ -366,11 +366,13 @@ class RollbackScope(models.TextChoices):
 
 
 class Rollback(models.Model):
-    """The decision to roll a release back. One per release (the one-to-one stops a second)."""
+    """The decision to roll back some of a release's services and apps (partial: the release
+    goes on without them) or all that reached production (full: the release ends rolled back).
+    A release may have several partial rollbacks and one full one."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    release = models.OneToOneField(
-        "releases.Release", on_delete=models.PROTECT, related_name="rollback"
+    release = models.ForeignKey(
+        "releases.Release", on_delete=models.PROTECT, related_name="rollbacks"
     )
     scope = models.CharField(max_length=8, choices=RollbackScope.choices)
     reason = models.TextField()
@@ -383,6 +385,10 @@ class Rollback(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(name="rollback_has_reason", condition=~Q(reason="")),
+            # Two SREs starting a full rollback at once end the release once.
+            models.UniqueConstraint(
+                fields=["release"], condition=Q(scope="full"), name="rollback_full_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.readiness.models import GoNoGoDecision, ManualIntervention, SignOffDecision
-from releasehub.readiness.selectors import SmokeState, smoke_state
+from releasehub.readiness.panels import SmokeState, smoke_state
 from releasehub.releases.models import Release, ScopeTicket
 from releasehub.rollout.models import (
     Anomaly,
@@ -81,6 +81,8 @@ class ComponentRow:
     in_scope: bool
     steps: dict[str, RolloutStep] = field(default_factory=dict)
     window: ScheduledAction | None = None
+    # Its latest rollback, if one covered it; a rolled-back component takes no more steps.
+    rollback: RollbackItem | None = None
     blocked: str = ""
     # Release day is over: a promotion without a window row is imported history, long closed.
     history: bool = False
@@ -97,6 +99,15 @@ class ComponentRow:
         return self.steps.get(Step.SKIPPED)
 
     @property
+    def rolling_back(self) -> bool:
+        return self.rollback is not None and self.rollback.result_or_none is None
+
+    @property
+    def rolled_back(self) -> bool:
+        result = self.rollback.result_or_none if self.rollback else None
+        return result is not None and result.succeeded
+
+    @property
     def window_closed(self) -> bool:
         if Step.WINDOW_CUT_SHORT in self.steps:
             return True
@@ -106,6 +117,8 @@ class ComponentRow:
 
     @property
     def window_open(self) -> bool:
+        if self.rollback is not None:
+            return False
         return Step.PROMOTION_FINISHED in self.steps and not self.window_closed
 
     @property
@@ -115,9 +128,12 @@ class ComponentRow:
 
     @property
     def done(self) -> bool:
-        """Nothing left to do: out of scope, skipped, or fully through its steps."""
-        if not self.in_scope or self.skipped:
+        """Nothing left to do: out of scope, skipped, rolled back, or fully through its steps.
+        A rollback still running or failed is not done: the release waits for its outcome."""
+        if not self.in_scope or self.skipped or self.rolled_back:
             return True
+        if self.rollback is not None:
+            return False
         if self.is_service:
             return Step.PROMOTION_FINISHED in self.steps and self.window_closed and self.healthy
         return Step.FULL_ROLLOUT in self.steps
@@ -146,6 +162,10 @@ class ComponentRow:
             return "unchanged"
         if self.skipped:
             return "skipped"
+        if self.rollback is not None:
+            if self.rolling_back:
+                return "rolling back"
+            return "rolled back" if self.rolled_back else "rollback failed"
         if self.is_service:
             if self.done:
                 return "done"
@@ -160,12 +180,21 @@ class ComponentRow:
 
 
 def component_rows(
-    release: Release, steps: list[RolloutStep] | None = None
+    release: Release,
+    steps: list[RolloutStep] | None = None,
+    rollback_items: list[RollbackItem] | None = None,
 ) -> tuple[list[ComponentRow], list[ComponentRow]]:
-    """Every active service and app with its steps, window and blocked reason (5 queries)."""
+    """Every active service and app with its steps, window, rollback and blocked reason
+    (7 queries; 6 when the caller has the rollback items)."""
     in_services, in_apps = scope(release)
     if steps is None:
         steps = list(RolloutStep.objects.filter(release=release).select_related("actor"))
+    if rollback_items is None:
+        rollback_items = list(
+            RollbackItem.objects.filter(release=release).select_related("result").order_by("id")
+        )
+    # The latest rollback of each component wins (a failed one may be tried again).
+    rolled = {(i.service_id, i.app_id): i for i in rollback_items}
     windows = window_states(release)
     history = release.status in (S.MONITORING, S.COMPLETED, S.ROLLED_BACK)
     services = [
@@ -174,12 +203,18 @@ def component_rows(
             s in in_services,
             current_steps(r for r in steps if r.service_id == s.pk),
             windows.get(s.pk),
+            rolled.get((s.pk, None)),
             history=history,
         )
         for s in Service.objects.filter(active=True)
     ]
     apps = [
-        ComponentRow(a, a in in_apps, current_steps(r for r in steps if r.app_id == a.pk))
+        ComponentRow(
+            a,
+            a in in_apps,
+            current_steps(r for r in steps if r.app_id == a.pk),
+            rollback=rolled.get((None, a.pk)),
+        )
         for a in FrontendApp.objects.filter(active=True)
     ]
     _explain_blocks(services, apps)
@@ -194,6 +229,10 @@ def promotion_blocker(services: list[ComponentRow], row: ComponentRow) -> str:
         if earlier.done:
             continue
         name = earlier.component.name
+        if earlier.rolling_back:
+            return f"{name} is being rolled back."
+        if earlier.rollback is not None:
+            return f"The rollback of {name} failed."
         if Step.PROMOTION_FINISHED not in earlier.steps:
             return f"{name} has not finished its production promotion."
         if not earlier.window_closed:
@@ -229,7 +268,7 @@ class Board:
     interventions: list[ManualIntervention]
     anomalies: list[Anomaly]
     incidents: list[Incident]
-    rollback: Rollback | None
+    rollbacks: list[Rollback]
     go_at: dt.datetime | None
     now: dt.datetime
 
@@ -238,10 +277,14 @@ class Board:
         return [r for r in self.services + self.apps if r.in_scope]
 
     @property
+    def rollback_items(self) -> list[RollbackItem]:
+        return [i for r in self.rollbacks for i in r.items.all()]
+
+    @property
     def live(self) -> bool:
-        if self.rollback:
-            return any(i.result_or_none is None for i in self.rollback.items.all())
-        return self.release.status in BOARD_LIVE
+        # A rollback's outcome is awaited even on a release that it ended.
+        pending = any(i.result_or_none is None for i in self.rollback_items)
+        return pending or self.release.status in BOARD_LIVE
 
     @property
     def open_window(self) -> ComponentRow | None:
@@ -302,8 +345,7 @@ class Board:
 
 
 def board(release: Release, *, now: dt.datetime | None = None) -> Board:
-    services, apps = component_rows(release)
-    rollback = (
+    rollbacks = list(
         Rollback.objects.filter(release=release)
         .select_related("actor", "incident")
         .prefetch_related(
@@ -311,11 +353,13 @@ def board(release: Release, *, now: dt.datetime | None = None) -> Board:
                 "items",
                 queryset=RollbackItem.objects.select_related(
                     "service", "app", "result", "result__actor"
-                ),
+                ).order_by("id"),
             )
         )
-        .first()
+        .order_by("at", "id")
     )
+    items = sorted((i for r in rollbacks for i in r.items.all()), key=lambda i: i.pk)
+    services, apps = component_rows(release, rollback_items=items)
     go_at = (
         GoNoGoDecision.objects.filter(release=release, decision=SignOffDecision.GO)
         .order_by("-at")
@@ -341,7 +385,7 @@ def board(release: Release, *, now: dt.datetime | None = None) -> Board:
                 "service", "app", "resolution", "retrospective", "retrospective__owner"
             )
         ),
-        rollback=rollback,
+        rollbacks=rollbacks,
         go_at=go_at,
         now=now or timezone.now(),
     )

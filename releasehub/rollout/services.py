@@ -11,11 +11,13 @@ from django.utils import timezone
 from releasehub.accounts.models import Role, User
 from releasehub.audit.timeline import record_event
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.core.errors import ServiceError
 from releasehub.readiness.models import InterventionKind, ManualIntervention
-from releasehub.readiness.selectors import smoke_state
+from releasehub.readiness.panels import smoke_state
 from releasehub.releases.clock import IST
 from releasehub.releases.models import Hotfix, Release, RollbackPlan
-from releasehub.releases.services import ServiceError, hotfix_create, release_transition
+from releasehub.releases.services.hotfix import hotfix_create
+from releasehub.releases.services.lifecycle import release_transition
 from releasehub.rollout.models import (
     APP_AFTER_FULL,
     APP_STEPS,
@@ -38,6 +40,19 @@ from releasehub.rollout.models import (
     Severity,
     Step,
 )
+from releasehub.rollout.rules import (
+    anomaly_refusal,
+    completion_refusal,
+    cut_short_refusal,
+    observation_refusal,
+    rollable,
+    rollback_refusal,
+    rollback_row_refusal,
+    rollback_status_refusal,
+    row_refusal,
+    skip_refusal,
+    steps_refusal,
+)
 from releasehub.rollout.selectors import (
     ComponentRow,
     backend_blocker,
@@ -48,9 +63,6 @@ from releasehub.schedule.planning import plan_monitoring_window, plan_runbook_re
 
 S = Release.Status
 Component = Service | FrontendApp
-STEP_STATUSES = (S.GO, S.DEPLOYING, S.VERIFYING)
-ROLLBACK_STATUSES = (S.DEPLOYING, S.VERIFYING, S.MONITORING, S.COMPLETED)
-WATCH_STATUSES = (S.VERIFYING, S.MONITORING, S.COMPLETED)
 RETROSPECTIVE_AFTER = dt.timedelta(days=3)
 
 
@@ -64,6 +76,12 @@ def promotes(user: User) -> bool:
 
 def _lock(release: Release) -> Release:
     return Release.objects.select_for_update().get(pk=release.pk)
+
+
+def _refuse(reason: str) -> None:
+    """Raise a reason from rules.py, the one place the board reads it too."""
+    if reason:
+        raise RolloutError(reason)
 
 
 def _append(model, conflict: str, **fields):
@@ -86,15 +104,12 @@ def _row(rows: list[ComponentRow], component: Component) -> ComponentRow:
     return row
 
 
-def _open_day(release: Release, *, first_production_step: bool, actor: User, at) -> Release:
-    """Refuse steps outside release day; the first production step makes the release Deploying."""
-    allowed = STEP_STATUSES + ((S.PLANNED,) if release.is_hotfix else ())
-    if release.status not in allowed:
-        raise RolloutError(
-            f"{release.version} is {release.get_status_display()}; no release day steps now."
+def _open_day(release: Release, *, actor: User, at) -> Release:
+    """The first production step makes the release Deploying."""
+    if release.status in (S.GO, S.PLANNED):
+        release_transition(
+            release=release, to=S.DEPLOYING, actor=actor, reason="First promotion", at=at
         )
-    if first_production_step and release.status in (S.GO, S.PLANNED):
-        release_transition(release, S.DEPLOYING, actor=actor, reason="First promotion", at=at)
     return release
 
 
@@ -167,10 +182,10 @@ def service_step_record(
     at = at or timezone.now()
     note = note.strip()
     release = _lock(release)
+    _refuse(steps_refusal(release))
     services, _ = component_rows(release)
     row = _row(services, service)
-    if row.skipped:
-        raise RolloutError(f"{service} was skipped.")
+    _refuse(row_refusal(row))
     # A promotion may start without a passed staging smoke test when forced (checked below).
     may_force = kind == Step.PROMOTION_STARTED and Step.STAGING_DEPLOYED in row.steps
     if (missing := _previous_missing(row, SERVICE_STEPS, kind)) and not may_force:
@@ -189,7 +204,8 @@ def service_step_record(
                     "the promotion."
                 )
             forced = True
-    _open_day(release, first_production_step=kind == Step.PROMOTION_STARTED, actor=actor, at=at)
+    if kind == Step.PROMOTION_STARTED:
+        _open_day(release, actor=actor, at=at)
     label = Step(kind).label
     if kind == Step.STAGING_SMOKE:
         label = f"staging smoke test {'passed' if passed else 'failed'}"
@@ -227,12 +243,10 @@ def service_health_record(
     at = at or timezone.now()
     note = note.strip()
     release = _lock(release)
-    if release.status not in STEP_STATUSES:
-        raise RolloutError(f"{release.version} is {release.get_status_display()}.")
+    _refuse(steps_refusal(release))
     services, _ = component_rows(release)
     row = _row(services, service)
-    if Step.PROMOTION_FINISHED not in row.steps:
-        raise RolloutError(f"{service} is not promoted to production yet.")
+    _refuse(observation_refusal(row))
     manual = healthy and (p95_ms is None or error_rate is None)
     if manual and not note:
         raise RolloutError("Healthy without p95 latency and error rate needs a reason.")
@@ -269,12 +283,10 @@ def service_window_cut_short(
     if not reason:
         raise RolloutError("Cutting a monitoring window short needs a reason.")
     release = _lock(release)
-    if release.status not in STEP_STATUSES:
-        raise RolloutError(f"{release.version} is {release.get_status_display()}.")
+    _refuse(steps_refusal(release))
     services, _ = component_rows(release)
     row = _row(services, service)
-    if not row.window_open:
-        raise RolloutError(f"{service} has no open monitoring window.")
+    _refuse(cut_short_refusal(row))
     step = _record(
         release, row, Step.WINDOW_CUT_SHORT, actor, at, "monitoring window cut short", note=reason
     )
@@ -292,11 +304,10 @@ def component_skip(
     if not reason:
         raise RolloutError(f"Skipping {component} needs a reason.")
     release = _lock(release)
-    _open_day(release, first_production_step=False, actor=actor, at=at)
+    _refuse(steps_refusal(release))
     services, apps = component_rows(release)
     row = _row(services if isinstance(component, Service) else apps, component)
-    if row.started:
-        raise RolloutError(f"{component} has already started in production; roll it back.")
+    _refuse(skip_refusal(row))
     step = _record(release, row, Step.SKIPPED, actor, at, "skipped", note=reason)
     _ledger(release, InterventionKind.SKIP, actor, f"Skipped {component}: {reason}", at)
     return step
@@ -325,10 +336,10 @@ def app_step_record(
         raise RolloutError("Choose a frontend step.")
     at = at or timezone.now()
     release = _lock(release)
+    _refuse(steps_refusal(release))
     services, apps = component_rows(release)
     row = _row(apps, app)
-    if row.skipped:
-        raise RolloutError(f"{app} was skipped.")
+    _refuse(row_refusal(row))
     if kind in APP_STEPS:
         if missing := _previous_missing(row, APP_STEPS, kind):
             raise RolloutError(missing)
@@ -351,7 +362,8 @@ def app_step_record(
         summary = "CDN cache cleared" if passed else "CDN cache clearing not needed"
     if kind == Step.FLAGS_TOGGLED and not note.strip():
         raise RolloutError("Name the flags toggled (or say none).")
-    _open_day(release, first_production_step=kind == Step.CANARY_STARTED, actor=actor, at=at)
+    if kind == Step.CANARY_STARTED:
+        _open_day(release, actor=actor, at=at)
     step = _record(
         release,
         row,
@@ -375,7 +387,9 @@ def app_step_record(
             step=step,
         )
         if release.status == S.DEPLOYING and all(r.done for r in services + apps):
-            release_transition(release, S.VERIFYING, actor=actor, reason="All frontends full")
+            release_transition(
+                release=release, to=S.VERIFYING, actor=actor, reason="All frontends full"
+            )
     return step
 
 
@@ -407,12 +421,8 @@ def release_complete(
     if not note:
         raise RolloutError("Log the completion with an observation.")
     release = _lock(release)
-    if release.status not in (S.DEPLOYING, S.VERIFYING):
-        raise RolloutError(f"{release.version} is {release.get_status_display()}; not completable.")
     services, apps = component_rows(release)
-    waiting = [r.component.name for r in services + apps if not r.done]
-    if waiting:
-        raise RolloutError(f"Not done yet: {', '.join(waiting)}.")
+    _refuse(completion_refusal(release, services + apps))
     if not smoke_state(release).passed:
         if not force_reason:
             raise RolloutError(
@@ -429,8 +439,8 @@ def release_complete(
         at=at,
     )
     if release.status == S.DEPLOYING:
-        release_transition(release, S.VERIFYING, actor=actor, at=at)
-    release_transition(release, S.MONITORING, actor=actor, reason=note, at=at)
+        release_transition(release=release, to=S.VERIFYING, actor=actor, at=at)
+    release_transition(release=release, to=S.MONITORING, actor=actor, reason=note, at=at)
     return entry
 
 
@@ -454,12 +464,11 @@ def anomaly_log(
     description = description.strip()
     if not description:
         raise RolloutError("Describe the anomaly.")
+    release = _lock(release)
+    _refuse(anomaly_refusal(release))
     now = timezone.now()
     if seen_at > now + dt.timedelta(minutes=5):
         raise RolloutError("The anomaly cannot be seen in the future.")
-    release = _lock(release)
-    if release.status not in WATCH_STATUSES:
-        raise RolloutError(f"{release.version} is {release.get_status_display()}; not watched.")
     anomaly = Anomaly.objects.create(
         release=release,
         service=component if isinstance(component, Service) else None,
@@ -619,6 +628,7 @@ def hotfix_from_anomaly(
         tests_run=tests_run,
         tests_result=tests_result,
         supervising_sre=supervising_sre,
+        components=[anomaly.component] if anomaly.component else [],
     )
     _append(
         HotfixFix,
@@ -646,8 +656,10 @@ def rollback_start(
     incident: Incident | None = None,
     at: dt.datetime | None = None,
 ) -> Rollback:
-    """Roll back chosen services/apps (partial) or all that reached production (full), each by
-    its rollback plan. The release becomes Rolled back; the manual rollback is in the ledger."""
+    """Roll back chosen services/apps (partial) or all that are in production (full), each by
+    its rollback plan; the manual rollback is in the ledger. A partial rollback reverts only
+    what it names and the release goes on without it; a full rollback ends the release as
+    Rolled back."""
     at = at or timezone.now()
     reason = reason.strip()
     if not reason:
@@ -655,23 +667,23 @@ def rollback_start(
     if scope not in RollbackScope.values:
         raise RolloutError("Choose a partial or a full rollback.")
     release = _lock(release)
-    if release.status not in ROLLBACK_STATUSES:
-        raise RolloutError(f"{release.version} is {release.get_status_display()}; no rollback.")
     if incident is not None and incident.release_id not in (None, release.pk):
         raise RolloutError("That incident belongs to another release.")
     services, apps = component_rows(release)
-    deployed = [r for r in services + apps if r.in_scope and r.started]
+    rows = [r for r in services + apps if r.in_scope]
     if scope == RollbackScope.FULL:
-        chosen = deployed
+        _refuse(rollback_refusal(release, rows))
+        chosen = rollable(rows)
     else:
         wanted = set(components or [])
         if not wanted:
             raise RolloutError("Choose the services or apps to roll back.")
-        chosen = [r for r in deployed if r.component in wanted]
+        _refuse(rollback_status_refusal(release))
+        chosen = [r for r in rows if r.component in wanted]
         if len(chosen) != len(wanted):
-            raise RolloutError("Only services and apps that reached production can roll back.")
-    if not chosen:
-        raise RolloutError("Nothing of this release reached production.")
+            raise RolloutError("Only services and apps of this release can roll back.")
+        for row in chosen:
+            _refuse(rollback_row_refusal(row))
     plans = {(p.service_id, p.app_id): p for p in RollbackPlan.objects.filter(release=release)}
     missing = [
         r.component.name
@@ -683,7 +695,7 @@ def rollback_start(
         raise RolloutError(f"No rollback plan for {', '.join(missing)}.")
     rollback = _append(
         Rollback,
-        "A rollback of this release was already started.",
+        "A full rollback of this release was already started.",
         release=release,
         scope=scope,
         reason=reason,
@@ -714,9 +726,10 @@ def rollback_start(
         reason=reason,
         occurred_at=at,
     )
-    release_transition(
-        release, S.ROLLED_BACK, actor=actor, reason=f"{scope} rollback: {reason}", at=at
-    )
+    if scope == RollbackScope.FULL:
+        release_transition(
+            release=release, to=S.ROLLED_BACK, actor=actor, reason=f"Full rollback: {reason}", at=at
+        )
     return rollback
 
 

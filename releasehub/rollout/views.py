@@ -1,23 +1,26 @@
 """The release day board: one page per release, polled by everyone watching. Each action is
 one view: access check, one service call, then the actions fragment (htmx) or a redirect."""
 
+import hashlib
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.accounts.models import User
 from releasehub.catalog.models import FrontendApp, Service
-from releasehub.releases.access import get_release_for, is_rm
+from releasehub.core.errors import ServiceError
+from releasehub.releases.access import is_rm, release_for
 from releasehub.releases.models import Release
-from releasehub.releases.services import ServiceError, suggest_version
-from releasehub.rollout import forms, services
+from releasehub.releases.services.lifecycle import version_suggest
+from releasehub.rollout import forms, rules, services
 from releasehub.rollout.models import Anomaly, Incident, RollbackItem
-from releasehub.rollout.selectors import board, scope
+from releasehub.rollout.selectors import Board, board, scope
 
 PAGE = "rollout/board.html"
 ACTIONS = "board-actions"
@@ -27,7 +30,7 @@ POLL_SECONDS = 2
 def _context(request: HttpRequest, release: Release, **extra) -> dict:
     user: User = request.user
     data = board(release)
-    in_scope = data.in_scope
+    actions = rules.board_actions(data)
     return {
         "release": release,
         "board": data,
@@ -36,33 +39,62 @@ def _context(request: HttpRequest, release: Release, **extra) -> dict:
         "may_promote": services.promotes(user),
         "is_rm": is_rm(user),
         "logs_anomalies": services.logs_anomalies(user),
-        "scope_services": [r.component for r in in_scope if r.is_service],
-        "scope_apps": [r.component for r in in_scope if not r.is_service],
-        "keys": [(_key(r.component), r.component.name) for r in in_scope],
+        "actions": actions,
+        "refused": actions.refused,
+        "signatures": _signatures(data, actions),
+        "keys": _keys(data.in_scope),
+        "override_keys": _keys(actions.overridable),
+        "rollback_keys": _keys(actions.rollable),
         "severities": forms.Severity.choices,
         "anomaly_severities": forms.AnomalySeverity.choices,
         "service_steps": forms.ServiceStepForm.base_fields["step"].choices,
         "app_steps": forms.AppStepForm.base_fields["step"].choices,
         "tests_results": forms.TargetedTests.choices,
-        "suggested_hotfix": suggest_version(release.window_start.date(), Release.Kind.HOTFIX),
+        "suggested_hotfix": version_suggest(
+            day=release.window_start.date(), kind=Release.Kind.HOTFIX
+        ),
         "errors": {},
         "notice": {},
         **extra,
     }
 
 
-def _key(component: Service | FrontendApp) -> str:
-    return f"{'service' if isinstance(component, Service) else 'app'}:{component.slug}"
+def _signatures(data: Board, actions: rules.Actions) -> dict[str, str]:
+    """Per group of actions (an id in the page), a digest of what it offers."""
+    refused, codes = actions.refused, lambda rows: [str(r.code) for r in rows]
+    parts = {
+        "steps": [refused["steps"], refused["health"], refused["override"]]
+        + [c.slug for c in actions.step_services + actions.step_apps + actions.observable]
+        + [k for k, _ in _keys(actions.overridable)],
+        "rollback": [refused["rollback"]]
+        + [k for k, _ in _keys(actions.rollable)]
+        + codes(actions.pending_rollback)
+        + codes(data.incidents),
+        "complete": [refused["complete"]],
+        "watch": [refused["anomaly"], *codes(data.open_anomalies), *codes(actions.unresolved)],
+    }
+    return {
+        group: hashlib.blake2b("\n".join(values).encode(), digest_size=8).hexdigest()
+        for group, values in parts.items()
+    }
+
+
+def _keys(rows) -> list[tuple[str, str]]:
+    """(`service:identity`, "Identity") for the selects; forms.component_by_key reads them."""
+    return [(forms.component_key(r.component), r.component.name) for r in rows]
 
 
 def _respond(request: HttpRequest, release: Release, *, error: str = "", notice: str = ""):
     """htmx: the actions fragment (the status fragment refreshes on the trigger); plain POST:
     redirect, or the page with the error and status 400. Nothing is written on an error."""
+    # The service changed its own copy of the release (a status, say): show the stored one.
+    release.refresh_from_db()
     if request.htmx:
         context = _context(request, release, errors={ACTIONS: error}, notice={ACTIONS: notice})
         response = render(request, f"{PAGE}#{ACTIONS}", context)
         if not error:
-            response["HX-Trigger"] = "rollout-changed"
+            # After the swap: the status poll it triggers sends the new actions' signatures.
+            response["HX-Trigger-After-Swap"] = "rollout-changed"
         return response
     if error:
         return render(
@@ -100,16 +132,21 @@ def _component(key: str) -> Service | FrontendApp:
 @require_GET
 @login_required
 def board_page(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code)
-    if request.htmx:
-        return render(request, f"{PAGE}#board-status", _context(request, release))
-    return render(request, PAGE, _context(request, release))
+    release = release_for(request, code)
+    context = _context(request, release)
+    if not request.htmx:
+        return render(request, PAGE, context)
+    html = render_to_string(f"{PAGE}#board-status", context, request)
+    for group, signature in context["signatures"].items():
+        if request.GET.get(group, signature) != signature:
+            html += render_to_string(f"{PAGE}#actions-{group}", {**context, "oob": True}, request)
+    return HttpResponse(html)
 
 
 @require_POST
 @login_required
 def service_step(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         step = services.service_step_record(
@@ -128,7 +165,7 @@ def service_step(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def health(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         step = services.service_health_record(
@@ -149,7 +186,7 @@ def health(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def override(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         component = _component(data["component"])
@@ -171,7 +208,7 @@ def override(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def app_step(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         app = FrontendApp.objects.filter(slug=data["app"]).first()
@@ -196,7 +233,7 @@ def app_step(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def log(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, is_rm)
+    release = release_for(request, code, is_rm)
 
     def act(data: dict) -> str:
         services.log_add(release=release, actor=request.user, note=data["note"])
@@ -208,7 +245,7 @@ def log(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def complete(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, is_rm)
+    release = release_for(request, code, is_rm)
 
     def act(data: dict) -> str:
         services.release_complete(release=release, actor=request.user, **data)
@@ -220,7 +257,7 @@ def complete(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def anomaly(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.logs_anomalies)
+    release = release_for(request, code, services.logs_anomalies)
 
     def act(data: dict) -> str:
         component = _component(data["component"]) if data["component"] else None
@@ -249,7 +286,7 @@ def _anomaly(release: Release, code: UUID) -> Anomaly:
 @require_POST
 @login_required
 def anomaly_incident(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         incident = services.incident_from_anomaly(
@@ -267,7 +304,7 @@ def anomaly_incident(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def anomaly_hotfix(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         hotfix = services.hotfix_from_anomaly(
@@ -281,7 +318,7 @@ def anomaly_hotfix(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def incident_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         incident = Incident.objects.filter(release=release, code=data["incident"]).first()
@@ -298,7 +335,7 @@ def incident_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def rollback(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
     keys = [k for k, _ in _context_keys(release)]
 
     def act(data: dict) -> str:
@@ -322,13 +359,13 @@ def rollback(request: HttpRequest, code: UUID) -> HttpResponse:
 
 def _context_keys(release: Release) -> list[tuple[str, str]]:
     in_services, in_apps = scope(release)
-    return [(_key(c), c.name) for c in in_services + in_apps]
+    return [(forms.component_key(c), c.name) for c in in_services + in_apps]
 
 
 @require_POST
 @login_required
 def rollback_result(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = get_release_for(request, code, services.promotes)
+    release = release_for(request, code, services.promotes)
 
     def act(data: dict) -> str:
         item = (

@@ -16,16 +16,12 @@ from releasehub.audit.timeline import record_event
 from releasehub.catalog.models import Service
 from releasehub.notify.services import outbox_add
 from releasehub.readiness.selectors import open_item_owners, unsigned_signers
-from releasehub.releases import services as release_services
-from releasehub.releases.clock import IST, POST_RELEASE_WATCH
+from releasehub.releases.clock import POST_RELEASE_WATCH, ist
 from releasehub.releases.models import FollowUp, HotfixFollowUp, Release
+from releasehub.releases.services.lifecycle import release_freeze, release_transition
 from releasehub.schedule.models import ActionKind, ScheduledAction
 
 S = Release.Status
-
-
-def ist(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(IST):%a %d %b %Y, %H:%M} IST"
 
 
 def release_url(release: Release | None) -> str:
@@ -109,7 +105,7 @@ def freeze(action: ScheduledAction) -> str:
     if release.status != S.PLANNED:
         # Frozen early by hand, or already past Go/No-Go: there is nothing left to freeze.
         return f"Release was already {release.get_status_display()}; nothing to freeze."
-    release_services.release_freeze(release, actor=None)
+    release_freeze(release=release, actor=None)
     sent = _notify(
         action,
         _rm_and(release, Role.SQUAD_REP),
@@ -222,8 +218,8 @@ def monitoring_window_closes(action: ScheduledAction) -> str:
 def post_release_watch_ends(action: ScheduledAction) -> str:
     release = action.release
     if release.status == S.MONITORING:
-        release_services.release_transition(
-            release, S.COMPLETED, actor=None, reason="24-hour post-release watch ended"
+        release_transition(
+            release=release, to=S.COMPLETED, actor=None, reason="24-hour post-release watch ended"
         )
     sent = _notify(
         action,

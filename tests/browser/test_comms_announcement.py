@@ -1,18 +1,29 @@
 """The RM previews and sends the post-release announcement (e-mail and chat), sees the
 delivery log, and downloads the release's changelog entry."""
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from releasehub.accounts.models import Role
 from releasehub.comms.models import Audience, Message
 from releasehub.notify.models import Outbox
 from releasehub.notify.services import outbox_deliver
 from releasehub.releases.models import Release
+from releasehub.releases.services.lifecycle import release_transition
 from tests.comms.conftest import ChatServer
-from tests.factories import ScopeTicketFactory, squad
+from tests.factories import (
+    ReleaseFactory,
+    ScopeTicketFactory,
+    comms_reference_data,
+    squad,
+    user_with,
+)
 
 pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,3 +90,43 @@ def test_the_rm_previews_and_sends_the_announcement_and_downloads_the_changelog(
     assert download.value.suggested_filename == f"changelog-{release.version}.md"
     assert text.startswith(f"## {release.version} — ")
     assert "#### Patient\n- PAT-101 Reschedule from the booking page" in text
+
+
+def test_an_announcement_whose_release_was_rolled_back_meanwhile_is_refused_with_the_reason(
+    page,
+):
+    comms_reference_data()
+    asha = user_with(Role.RELEASE_MANAGER, username="asha")
+    user_with(Role.SUPPORT, username="divya")
+    kiran = user_with(Role.SRE, username="kiran")
+    release = ReleaseFactory(
+        status=Release.Status.MONITORING,
+        completed_at=timezone.now() - dt.timedelta(hours=1),
+        release_manager=asha,
+    )
+    ScopeTicketFactory(release=release, key="PAT-7", squad=squad("patient"), added_by=asha)
+    page.login("asha")
+    page.goto(f"/releases/{release.code}/communications/")
+    page.locator("#release-comms").get_by_role(
+        "link", name="Open the post-release announcement"
+    ).click()
+    expect(page.get_by_label("Message")).to_have_value(re.compile(r"completed at \w{3} \d\d"))
+
+    # While the RM reads it over, the SRE rolls the whole release back.
+    release_transition(
+        release=release, to=Release.Status.ROLLED_BACK, actor=kiran, reason="Login broken"
+    )
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".messages .error")).to_have_text(
+        f"Post-release announcement not sent: {release.version} was rolled back: there is no "
+        "completion to announce."
+    )
+    comms = page.locator("#release-comms")
+    expect(comms.locator("[data-not-yet=announcement]")).to_contain_text("was rolled back")
+    expect(comms.get_by_role("link", name="Post-release announcement")).to_have_count(0)
+    assert not Message.objects.exists() and not Outbox.objects.exists()
+
+    page.goto(f"/releases/{release.code}/communications/compose/?kind=announcement")
+    expect(page.locator(".messages .error")).to_contain_text("there is no completion to announce")
+    expect(page.get_by_role("button", name="Send")).to_have_count(0)
+    assert "(not yet)" not in page.content()

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from releasehub.releases.models import Release
-from releasehub.releases.services import release_transition
+from releasehub.releases.services.lifecycle import release_transition
 from tests.browser.helpers import end_live_releases
 
 pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,12 +22,14 @@ def test_the_dashboard_counts_down_in_ist_and_polls_only_while_live(page, demo_d
     expect(page.locator("#dashboard-live")).to_contain_text("No rollback plan for Messaging")
 
     release = Release.objects.filter(status="planned").order_by("window_start").first()
-    release_transition(release, Release.Status.GO, actor=None)
+    release_transition(release=release, to=Release.Status.GO, actor=None)
     page.reload()
     live = page.locator("#dashboard-live")
     expect(live).to_have_attribute("hx-trigger", "every 2s")
     # When the release leaves the live statuses, the next poll swaps polling off.
-    release_transition(release, Release.Status.NO_GO, actor=None, reason="Payments not ready")
+    release_transition(
+        release=release, to=Release.Status.NO_GO, actor=None, reason="Payments not ready"
+    )
     with page.expect_response(
         # The dashboard's own poll (the Go/No-Go and smoke panels poll their own paths).
         lambda r: r.request.headers.get("hx-request") == "true" and urlparse(r.url).path == "/",

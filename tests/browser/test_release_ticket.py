@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from releasehub.releases.models import Release
-from releasehub.releases.services import release_freeze
+from releasehub.releases.services.lifecycle import release_freeze
 
 pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):
     )
 
     # Monday 18:00 IST: the engine freezes the release (here its test helper does).
-    release_freeze(release)
+    release_freeze(release=release)
 
     rep = new_page()
     rep.login("priya")
@@ -87,7 +87,7 @@ def test_a_rep_sees_the_freeze_refusal_on_the_form(page, demo_data):
     release = (
         Release.objects.filter(status="planned", kind="regular").order_by("window_start").first()
     )
-    release_freeze(release)
+    release_freeze(release=release)
     page.login("rahul")
     page.goto(f"/releases/{release.code}/")
     page.get_by_text("Add a ticket").click()

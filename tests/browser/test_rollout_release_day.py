@@ -2,22 +2,24 @@
 update without reloading it."""
 
 import datetime as dt
-import time
+from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from releasehub.readiness.models import ChecklistItem, Phase
+from releasehub.readiness.services.qa import smoke_record
 from releasehub.releases.clock import IST
+from releasehub.rollout import services as rs
 from releasehub.rollout import views
 from releasehub.rollout.models import Deployment, Step
-from releasehub.rollout.services import service_step_record
-from releasehub.schedule.services import claim_due, run_action
-from tests.factories import readiness_cast, rollout_release, service
+from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
+from releasehub.schedule.services import LEASE, run_action
+from tests.factories import app, readiness_cast, rollout_release, service
 
 pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-LIVE = 10_000  # the board polls every second here
-WINDOW_SECONDS = 1.0
 
 
 def board(new_page, username, release):
@@ -39,18 +41,33 @@ def act(page, form, button, notice, *, select=None, fill=None):
     expect(page.locator("#board-actions .message")).to_contain_text(notice)
 
 
+def complete(page, observation: str) -> None:
+    fill = {"Completion observation": observation}
+    act(page, "complete", "Complete release", "24-hour post-release watch", fill=fill)
+
+
 def service_step(page, service, step, notice):
     act(page, "service-step", "Record step", notice, select={"Service": service, "Step": step})
 
 
-def close_window() -> None:
-    """No worker runs in browser tests: fire the due monitoring window from this thread."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if [run_action(pk) for pk in claim_due(on_claimed=lambda ids: None)]:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the monitoring window never became due")
+def close_window(clock, release, slug: str) -> None:
+    """Move the clock past `slug`'s monitoring window and fire that action from this thread (no
+    worker runs in browser tests). Only that one: other actions may be due as well, such as the
+    release's T-48h reminder on a Monday evening."""
+    window = ScheduledAction.objects.get(
+        release=release,
+        service__slug=slug,
+        kind=ActionKind.MONITORING_WINDOW_CLOSES,
+        status=ActionStatus.PENDING,
+    )
+    clock.shift(max(window.due_at - timezone.now(), dt.timedelta(0)) + dt.timedelta(seconds=1))
+    # Claimed as the sweeper claims a row, this one alone.
+    claimed = ScheduledAction.objects.filter(pk=window.pk, status=ActionStatus.PENDING).update(
+        status=ActionStatus.DISPATCHED,
+        attempts=F("attempts") + 1,
+        lease_expires_at=timezone.now() + LEASE,
+    )
+    assert claimed == 1 and run_action(window.pk) == ActionStatus.DONE
 
 
 def promote(sre, slug):
@@ -67,15 +84,14 @@ def promote(sre, slug):
 
 
 def test_a_release_goes_through_its_whole_day_while_someone_watches(
-    new_page, settings, monkeypatch
+    new_page, monkeypatch, fixed_clock
 ):
-    settings.MONITORING_WINDOW_MINUTES = WINDOW_SECONDS / 60
     monkeypatch.setattr(views, "POLL_SECONDS", 1)  # the live server runs in this process
     cast = readiness_cast()
     release = rollout_release(["identity", "providers"], ["patient-web"])
     # Staging evidence for providers is recorded before anyone opens the board.
     for kind, passed in ((Step.STAGING_DEPLOYED, None), (Step.STAGING_SMOKE, True)):
-        service_step_record(
+        rs.service_step_record(
             release=release,
             service=service("providers"),
             kind=kind,
@@ -107,16 +123,19 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
     )
 
     promote(sre, "identity")
-    expect(row(watcher, "identity")).to_have_attribute("data-state", "monitoring", timeout=LIVE)
+    expect(row(watcher, "identity")).to_have_attribute("data-state", "monitoring")
     expect(watcher.locator("[data-open-window=identity] [data-countdown-to]")).to_be_visible()
     expect(row(watcher, "providers").locator("[data-row-blocked]")).to_contain_text(
         "monitoring window is still open"
     )
-    close_window()
-    expect(row(watcher, "identity")).to_have_attribute("data-state", "done", timeout=LIVE)
+    close_window(fixed_clock, release, "identity")
+    expect(row(watcher, "identity")).to_have_attribute("data-state", "done")
+    # The SRE's board has polled too (its actions come back with the same answer).
+    expect(row(sre, "identity")).to_have_attribute("data-state", "done")
     promote(sre, "providers")
-    close_window()
-    expect(row(watcher, "providers")).to_have_attribute("data-state", "done", timeout=LIVE)
+    close_window(fixed_clock, release, "providers")
+    expect(row(watcher, "providers")).to_have_attribute("data-state", "done")
+    expect(row(sre, "providers")).to_have_attribute("data-state", "done")
 
     for step, notice, select, fill in [
         ("build_triggered", "Build triggered", {}, {"Build id": "pw-812"}),
@@ -127,7 +146,7 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
     ]:
         select = {"App": "patient-web", "Step": step, **select}
         act(sre, "app-step", "Record frontend step", notice, select=select, fill=fill)
-    expect(watcher.locator("[data-status]")).to_have_text("Verifying", timeout=LIVE)
+    expect(watcher.locator("[data-status]")).to_have_text("Verifying")
     expect(watcher.locator("[data-deployment-duration]")).to_be_visible()
 
     qa = new_page()
@@ -138,18 +157,11 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
         form.get_by_label("Check").select_option(label=check)
         form.get_by_role("button", name="Log smoke result").click()
         expect(qa.locator("#smoke .message.success")).to_contain_text(f"Smoke {check}: Pass")
-    expect(watcher.locator("[data-smoke-panel]")).to_contain_text(
-        "All smoke checks passed", timeout=LIVE
-    )
+    expect(watcher.locator("[data-smoke-panel]")).to_contain_text("All smoke checks passed")
 
-    act(
-        watcher,
-        "complete",
-        "Complete release",
-        "24-hour post-release watch",
-        fill={"Completion observation": "All green at 11:40"},
-    )
-    expect(watcher.locator("[data-status]")).to_have_text("Monitoring", timeout=LIVE)
+    complete(watcher, "All green at 11:40")
+    expect(watcher.locator("[data-status]")).to_have_text("Monitoring")
+    expect(sre.locator("[data-unavailable=steps]")).to_contain_text("is Monitoring")
 
     seen = timezone.now().astimezone(IST) - dt.timedelta(minutes=1)
     act(
@@ -170,7 +182,7 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
         "Incident recorded",
         select={"Incident severity": "sev2"},
     )
-    expect(watcher.locator("[data-anomaly-incident]")).to_contain_text("SEV-2", timeout=LIVE)
+    expect(watcher.locator("[data-anomaly-incident]")).to_contain_text("SEV-2")
 
     rollback = sre.locator("[data-form=rollback]")
     rollback.get_by_label("Partial (chosen below)").check()
@@ -186,11 +198,15 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
         "Rollback of Providers recorded",
         fill={"Steps performed": "Redeployed providers v1"},
     )
-    expect(watcher.locator("[data-status]")).to_have_text("Rolled back", timeout=LIVE)
+    # A partial rollback reverts providers; the release stays in its post-release watch.
+    expect(row(watcher, "providers")).to_have_attribute("data-state", "rolled back")
     expect(watcher.locator("[data-rollback-item=providers] [data-rollback-outcome]")).to_have_text(
-        "rolled back", timeout=LIVE
+        "rolled back"
     )
+    expect(watcher.locator("[data-status]")).to_have_text("Monitoring")
+    expect(row(watcher, "identity")).to_have_attribute("data-state", "done")
     expect(watcher.locator("[data-intervention-count]")).to_have_text("1")
+    expect(watcher.locator("[data-form=anomaly]")).to_be_visible()
     assert watcher.evaluate("window.__noReload") is True
 
     failed = {
@@ -198,3 +214,117 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
         for d in Deployment.objects.with_failed().select_related("service", "app")
     }
     assert failed[("providers", "promotion")] and not failed[("identity", "promotion")]
+
+
+def through_the_day(release, cast, clock, services: list[str], apps: list[str]) -> None:
+    """Every service promoted and watched healthy, every app fully out, the smoke passed."""
+    sre = cast["kiran"]
+    for slug in services:
+        for kind in (Step.STAGING_DEPLOYED, Step.STAGING_SMOKE, Step.PROMOTION_STARTED):
+            passed = True if kind == Step.STAGING_SMOKE else None
+            rs.service_step_record(
+                release=release, service=service(slug), kind=kind, actor=sre, passed=passed
+            )
+        rs.service_step_record(
+            release=release, service=service(slug), kind=Step.PROMOTION_FINISHED, actor=sre
+        )
+        rs.service_health_record(
+            release=release,
+            service=service(slug),
+            actor=sre,
+            healthy=True,
+            p95_ms=150,
+            error_rate=Decimal("0.1"),
+        )
+        close_window(clock, release, slug)
+    for slug in apps:
+        rs.app_step_record(
+            release=release, app=app(slug), kind=Step.BUILD_TRIGGERED, actor=sre, build_id="b1"
+        )
+        rs.app_step_record(
+            release=release, app=app(slug), kind=Step.CANARY_STARTED, actor=sre, percent=5
+        )
+        for kind in (Step.CANARY_VALIDATED, Step.FULL_ROLLOUT):
+            rs.app_step_record(release=release, app=app(slug), kind=kind, actor=sre)
+    for item in ChecklistItem.objects.filter(release=release, phase=Phase.SMOKE):
+        smoke_record(item=item, actor=cast["neha"], outcome="passed")
+
+
+def start_rollback(page, scope: str, components: list[str], reason: str, notice: str) -> None:
+    form = page.locator("[data-form=rollback]")
+    form.get_by_label(scope).check()
+    for name in components:
+        form.get_by_label(name, exact=True).check()
+    form.get_by_label("Reason").fill(reason)
+    form.get_by_role("button", name="Start rollback").click()
+    expect(page.locator("#board-actions .message")).to_contain_text(notice)
+
+
+def test_a_partial_rollback_reverts_one_service_and_the_release_is_still_completed(
+    new_page, fixed_clock
+):
+    cast = readiness_cast()
+    release = rollout_release(["identity", "analytics"], ["patient-web"])
+    through_the_day(release, cast, fixed_clock, ["identity", "analytics"], ["patient-web"])
+    rm = board(new_page, "asha", release)
+    sre = board(new_page, "kiran", release)
+    expect(rm.locator("[data-status]")).to_have_text("Verifying")
+
+    start_rollback(
+        sre, "Partial", ["Analytics"], "Analytics events dropped", "Partial rollback started"
+    )
+    expect(rm.locator("[data-unavailable=complete]")).to_contain_text(
+        "Not done yet: Analytics (rolling back)."
+    )
+    act(
+        sre,
+        "rollback-result",
+        "Record outcome",
+        "Rollback of Analytics recorded",
+        fill={"Steps performed": "Redeployed analytics v1"},
+    )
+    expect(rm.locator("[data-service=analytics]")).to_have_attribute("data-state", "rolled back")
+    expect(rm.locator("[data-service=identity]")).to_have_attribute("data-state", "done")
+    expect(rm.locator("[data-status]")).to_have_text("Verifying")
+
+    complete(rm, "Complete without the analytics change")
+    expect(rm.locator("[data-status]")).to_have_text("Monitoring")
+    expect(sre.locator("[data-status]")).to_have_text("Monitoring")
+    expect(sre.locator("[data-form=anomaly]")).to_be_visible()
+    rm.goto(f"/releases/{release.code}/changelog/")
+    expect(rm.locator("#changelog-markdown")).to_contain_text("Rolled back in part:** Analytics.")
+
+
+def test_the_board_offers_only_what_the_release_can_take_and_says_why(new_page, fixed_clock):
+    cast = readiness_cast()
+    release = rollout_release(["identity"], [])
+    through_the_day(release, cast, fixed_clock, ["identity"], [])
+    rs.release_complete(release=release, actor=cast["asha"], note="All green")
+    rm = board(new_page, "asha", release)
+    sre = board(new_page, "kiran", release)
+    expect(rm.locator("[data-form=anomaly]")).to_be_visible()
+    expect(rm.locator("[data-form=complete]")).to_have_count(0)
+    expect(rm.locator("[data-unavailable=complete]")).to_contain_text("is Monitoring")
+    expect(sre.locator("[data-form=service-step]")).to_have_count(0)
+    expect(sre.locator("[data-unavailable=steps]")).to_contain_text(
+        "release day steps are recorded while it is Go, Deploying or Verifying"
+    )
+
+    # The SRE rolls the whole release back; the RM's board follows without a reload.
+    rm.evaluate("window.__noReload = true")
+    start_rollback(sre, "Full", [], "Login errors after release", "Full rollback started")
+    act(
+        sre,
+        "rollback-result",
+        "Record outcome",
+        "Rollback of Identity recorded",
+        fill={"Steps performed": "Redeployed identity v1"},
+    )
+    expect(rm.locator("[data-status]")).to_have_text("Rolled back")
+    expect(rm.locator("[data-form=anomaly]")).to_have_count(0)
+    expect(rm.locator("[data-unavailable=anomaly]")).to_contain_text(
+        "is Rolled back; it is no longer watched, so anomalies are not logged."
+    )
+    expect(sre.locator("[data-form=rollback]")).to_have_count(0)
+    expect(sre.locator("[data-unavailable=rollback]")).to_contain_text("Rolled back; no rollback.")
+    assert rm.evaluate("window.__noReload") is True

@@ -1,6 +1,8 @@
 """Sending a release message: who may, to whom, once, over e-mail and a chat webhook."""
 
+import html
 import json
+import re
 import uuid
 
 import pytest
@@ -10,10 +12,12 @@ from django.urls import reverse
 
 from releasehub.accounts.models import User
 from releasehub.audit.models import TimelineEvent
-from releasehub.comms.models import Audience, Message, MessageKind
+from releasehub.comms.models import Audience, Message, MessageKind, MessageTemplate
+from releasehub.comms.services import CommsError, message_send
 from releasehub.notify import services as notify
 from releasehub.notify.models import Channel, DeliveryAttempt, DeliveryStatus, Outbox
 from releasehub.notify.tasks import deliver
+from releasehub.releases.models import Release
 from tests.comms.conftest import ChatServer
 
 pytestmark = pytest.mark.django_db
@@ -99,13 +103,75 @@ def test_only_the_rm_sends_release_messages(client, cast, completed_release, who
 def test_sre_may_send_the_hotfix_notice_but_only_for_a_hotfix(client, cast, completed_release):
     client.force_login(cast["kiran"])
     answer, _ = _post(client, completed_release, kind="hotfix")
-    assert answer.status_code == 400
-    assert "hotfix release only" in answer.content.decode()
-    completed_release.kind = "hotfix"
-    completed_release.save(update_fields=["kind"])
+    assert answer.status_code == 302 and not Message.objects.exists()
+    assert "hotfix release only" in client.get(answer["Location"]).content.decode()
+    Release.objects.filter(pk=completed_release.pk).update(kind="hotfix", status="deploying")
+    completed_release.refresh_from_db()
     answer, _ = _post(client, completed_release, kind="hotfix")
     assert answer.status_code == 302
     assert Message.objects.get().kind == "hotfix"
+
+
+S = Release.Status
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "completed", "reason"),
+    [
+        ("announcement", S.ROLLED_BACK, True, "was rolled back: there is no completion"),
+        ("announcement", S.ROLLED_BACK, False, "was rolled back: there is no completion"),
+        ("announcement", S.VERIFYING, False, "it has not completed yet"),
+        ("hotfix", S.PLANNED, False, "it is not deploying"),
+        ("hotfix", S.COMPLETED, True, "it is not deploying"),
+    ],
+)
+def test_a_message_whose_facts_do_not_hold_is_refused_with_the_reason_and_nothing_is_sent(
+    client, cast, completed_release, kind, status, completed, reason
+):
+    Release.objects.filter(pk=completed_release.pk).update(
+        status=status,
+        completed_at=completed_release.completed_at if completed else None,
+        kind="hotfix" if kind == "hotfix" else "regular",
+    )
+    client.force_login(cast["asha"])
+    compose = reverse("comms:compose", args=[completed_release.code]) + f"?kind={kind}"
+    for request in (
+        lambda: client.get(compose),
+        lambda: _post(client, completed_release, kind=kind)[0],
+    ):
+        answer = request()
+        assert answer.status_code == 302
+        assert answer["Location"] == reverse("comms:release", args=[completed_release.code])
+        page = client.get(answer["Location"]).content.decode()
+        (error,) = re.findall(r'<li class="message error">(.*?)</li>', page)
+        assert reason in html.unescape(error)
+        assert f"?kind={kind}" not in page  # not offered either
+    assert not Message.objects.exists() and not Outbox.objects.exists()
+    with pytest.raises(CommsError, match=reason):
+        message_send(
+            release=Release.objects.get(pk=completed_release.pk),
+            actor=cast["asha"],
+            kind=kind,
+            subject="s",
+            body="b",
+            audiences=list(Audience.objects.filter(name="Support")),
+            token=uuid.uuid4(),
+        )
+
+
+def test_a_template_using_a_fact_the_release_lacks_is_not_rendered_as_not_yet(
+    client, cast, completed_release
+):
+    """An edited heads-up that says when the release completed cannot go out before it has."""
+    MessageTemplate.objects.filter(kind="heads_up").update(body="Done at {completed_at}.")
+    Release.objects.filter(pk=completed_release.pk).update(status=S.FROZEN, completed_at=None)
+    client.force_login(cast["asha"])
+    url = reverse("comms:compose", args=[completed_release.code]) + "?kind=heads_up"
+    answer = client.get(url, follow=True)
+    page = html.unescape(answer.content.decode())
+    assert "(not yet)" not in page
+    assert "{completed_at} needs a completed release" in page
+    assert not Message.objects.exists()
 
 
 def test_no_audience_is_a_message_not_a_send(client, cast, completed_release):

@@ -1,6 +1,7 @@
 """The message suggested at the right time, the release fragment, and the changelog."""
 
 import datetime as dt
+import html
 import uuid
 
 import pytest
@@ -14,7 +15,8 @@ from releasehub.comms.models import Audience
 from releasehub.comms.selectors import release_comms, suggested_message
 from releasehub.comms.services import message_send
 from releasehub.releases.models import Release
-from tests.factories import ReleaseFactory, ScopeTicketFactory
+from releasehub.rollout.models import Rollback, RollbackItem, RollbackResult
+from tests.factories import ReleaseFactory, ScopeTicketFactory, service
 
 pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 S = Release.Status
@@ -128,3 +130,50 @@ def test_the_release_comms_page_shows_the_heads_up_suggestion(client, cast):
     page = client.get(reverse("comms:release", args=[release.code])).content.decode()
     assert "Suggested now: Pre-release heads-up" in page
     assert "?kind=heads_up" in page
+
+
+def test_a_partial_rollback_shows_in_the_changelog_and_the_announcement(
+    client, cast, completed_release
+):
+    at = completed_release.completed_at
+    rollback = Rollback.objects.create(
+        release=completed_release,
+        scope="partial",
+        reason="Reschedule e-mails sent twice",
+        actor=cast["kiran"],
+        at=at,
+    )
+    item = RollbackItem.objects.create(
+        release=completed_release,
+        rollback=rollback,
+        service=service("appointments"),
+        strategy="redeploy_container",
+        previous="appointments:2.3.0",
+    )
+    RollbackResult.objects.create(
+        item=item, steps_performed="Redeployed 2.3.0", succeeded=True, actor=cast["kiran"], at=at
+    )
+    line = "- Appointments rolled back to appointments:2.3.0: Reschedule e-mails sent twice"
+    entry = changelog.release_entry(completed_release)
+    assert entry.startswith(
+        "## 2026.12.02 — 2026-12-02 (final)\n\n**Rolled back in part:** Appointments."
+    )
+    assert line in entry.split("### Known issues")[1]
+    client.force_login(cast["asha"])
+    url = reverse("comms:compose", args=[completed_release.code]) + "?kind=announcement"
+    assert line in html.unescape(client.get(url).content.decode())
+
+
+def test_the_fragment_says_why_the_announcement_of_a_rolled_back_release_is_not_offered(
+    cast, completed_release
+):
+    Release.objects.filter(pk=completed_release.pk).update(status=S.ROLLED_BACK)
+    completed_release.refresh_from_db()
+    request = RequestFactory().get("/")
+    request.user = cast["asha"]
+    comms = release_comms(completed_release, cast["asha"])
+    assert comms["suggestion"] is None
+    html_ = render_to_string("comms/_release_comms.html", {"comms": comms}, request)
+    assert "?kind=announcement" not in html_
+    assert 'data-not-yet="announcement"' in html_
+    assert "was rolled back: there is no completion to announce" in html_

@@ -9,7 +9,7 @@ from releasehub.accounts.models import RoleAssignment, User
 from releasehub.audit.models import TimelineEvent
 from releasehub.demo.seed import DemoRefused, seed_demo
 from releasehub.readiness.models import SignOff
-from releasehub.readiness.selectors import go_no_go_state
+from releasehub.readiness.panels import go_no_go_state
 from releasehub.releases.clock import IST
 from releasehub.releases.models import (
     FlagChange,

@@ -1,8 +1,10 @@
 import pytest
 
-from releasehub.readiness import services
 from releasehub.readiness.models import ChecklistItem, Phase, Suite
-from releasehub.readiness.selectors import SRE_SLOT, squad_slot
+from releasehub.readiness.panels import SRE_SLOT, squad_slot
+from releasehub.readiness.services.checklists import checklist_item_update
+from releasehub.readiness.services.qa import regression_record
+from releasehub.readiness.services.signoffs import signoff_record
 from releasehub.releases.models import Release
 from tests.factories import readiness_cast, readiness_release
 
@@ -24,7 +26,7 @@ def sign(release, user, decision="go", comment=""):
     slot = SRE_SLOT
     if user.username in SQUAD_OF:
         slot = squad_slot(user.squads[0])
-    return services.signoff_record(
+    return signoff_record(
         release=release, actor=user, slot=slot, decision=decision, comment=comment
     )
 
@@ -38,8 +40,8 @@ def complete_pre_release(release, cast):
     """Tick every manual pre-release item and log clean regression results."""
     for item in ChecklistItem.objects.filter(release=release, phase=Phase.PRE_RELEASE):
         if not item.computed_by:
-            services.checklist_item_update(item, actor=cast["asha"], state="done", evidence="ok")
+            checklist_item_update(item=item, actor=cast["asha"], state="done", evidence="ok")
     for suite in Suite.values:
-        services.regression_record(
+        regression_record(
             release=release, actor=cast["neha"], suite=suite, passed=10, failed=0, skipped=0
         )

@@ -3,7 +3,6 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from releasehub.readiness import services
 from releasehub.readiness.models import (
     ChecklistItem,
     ChecklistItemUpdate,
@@ -15,6 +14,11 @@ from releasehub.readiness.models import (
     SmokeResult,
     SquadInvolvement,
 )
+from releasehub.readiness.services.checklists import checklist_item_update
+from releasehub.readiness.services.decision import go_no_go_decide
+from releasehub.readiness.services.meeting import meeting_record
+from releasehub.readiness.services.qa import regression_record, smoke_record
+from releasehub.readiness.services.signoffs import squad_involvement_set
 from releasehub.releases.models import Release
 from tests.readiness.conftest import sign
 
@@ -26,23 +30,23 @@ def evidence(release, cast):
     """One row in every append-only readiness table."""
     sign(release, cast["kiran"], "no_go", comment="not yet")
     admin = cast["sana"].squads[0]
-    services.squad_involvement_set(
+    squad_involvement_set(
         release=release, actor=cast["asha"], squad=admin, involved=False, reason="x"
     )
     item = ChecklistItem.objects.get(release=release, text__startswith="Release notes")
-    services.checklist_item_update(item, actor=cast["asha"], state="done")
-    services.regression_record(
+    checklist_item_update(item=item, actor=cast["asha"], state="done")
+    regression_record(
         release=release, actor=cast["neha"], suite="unit", passed=1, failed=0, skipped=0
     )
-    services.meeting_record(
+    meeting_record(
         release=release, actor=cast["asha"], attendees=[cast["asha"]], notes="n", decisions="d"
     )
-    services.go_no_go_decide(
+    go_no_go_decide(
         release=release, actor=cast["asha"], decision="go", override_reason="accepted risk"
     )
     Release.objects.filter(pk=release.pk).update(status=Release.Status.VERIFYING)
     smoke = ChecklistItem.objects.get(release=release, text="Login")
-    services.smoke_record(smoke, actor=cast["neha"], outcome="passed")
+    smoke_record(item=smoke, actor=cast["neha"], outcome="passed")
 
 
 MODELS = [

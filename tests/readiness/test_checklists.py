@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from releasehub.audit.timeline import record_event
-from releasehub.readiness import services
 from releasehub.readiness.computed import REGISTRY, compute
+from releasehub.readiness.errors import ReadinessError
 from releasehub.readiness.models import (
     ChecklistItem,
     ChecklistItemUpdate,
@@ -13,8 +13,14 @@ from releasehub.readiness.models import (
     ItemState,
     Phase,
 )
-from releasehub.readiness.selectors import go_no_go_state, readiness_page
-from releasehub.readiness.services import ReadinessError
+from releasehub.readiness.panels import go_no_go_state
+from releasehub.readiness.selectors import readiness_page
+from releasehub.readiness.services.checklists import (
+    checklist_item_assign,
+    checklist_item_update,
+    checklists_create_for,
+)
+from releasehub.readiness.services.qa import regression_record
 from tests.factories import ReleaseFactory, readiness_reference_data
 from tests.readiness.conftest import complete_pre_release
 
@@ -35,8 +41,8 @@ def test_templates_hold_the_runbooks_items_with_owner_roles():
 
 def test_a_release_copies_the_templates_once(cast):
     release = ReleaseFactory()
-    first = services.checklists_create_for(release)
-    again = services.checklists_create_for(release)
+    first = checklists_create_for(release)
+    again = checklists_create_for(release)
     assert len(first) == len(again) == ChecklistTemplateItem.objects.count()
     assert ChecklistItem.objects.filter(release=release).count() == len(first)
 
@@ -51,9 +57,9 @@ def test_editing_a_template_later_does_not_rewrite_a_releases_checklist(release)
 
 def test_an_item_update_is_a_new_row_and_the_latest_is_current(release, cast):
     item = _item(release, "Release notes")
-    first = services.checklist_item_update(item, actor=cast["asha"], state="blocked", reason="x")
-    second = services.checklist_item_update(
-        item, actor=cast["asha"], state="done", evidence="https://example.com/changelog"
+    first = checklist_item_update(item=item, actor=cast["asha"], state="blocked", reason="x")
+    second = checklist_item_update(
+        item=item, actor=cast["asha"], state="done", evidence="https://example.com/changelog"
     )
     assert second.supersedes == first
     assert ChecklistItemUpdate.objects.filter(item=item).count() == 2
@@ -66,41 +72,41 @@ def test_an_item_update_is_a_new_row_and_the_latest_is_current(release, cast):
 def test_blocked_and_not_applicable_need_a_reason(release, cast, state):
     item = _item(release, "Release notes")
     with pytest.raises(ReadinessError, match="reason"):
-        services.checklist_item_update(item, actor=cast["asha"], state=state, reason="  ")
+        checklist_item_update(item=item, actor=cast["asha"], state=state, reason="  ")
     assert not ChecklistItemUpdate.objects.exists()
 
 
 def test_owner_role_may_update_their_item_and_others_may_not(release, cast):
     infra = _item(release, "SRE verified")
-    services.checklist_item_update(infra, actor=cast["kiran"], state="done")
+    checklist_item_update(item=infra, actor=cast["kiran"], state="done")
     with pytest.raises(PermissionDenied):
-        services.checklist_item_update(infra, actor=cast["priya"], state="done")
+        checklist_item_update(item=infra, actor=cast["priya"], state="done")
     with pytest.raises(PermissionDenied):
-        services.checklist_item_update(infra, actor=cast["neha"], state="done")
+        checklist_item_update(item=infra, actor=cast["neha"], state="done")
     assert ChecklistItemUpdate.objects.count() == 1
 
 
 def test_a_named_owner_may_update_the_item(release, cast):
     item = _item(release, "SRE verified")
-    services.checklist_item_assign(item, actor=cast["asha"], owner=cast["kiran"])
+    checklist_item_assign(item=item, actor=cast["asha"], owner=cast["kiran"])
     item.refresh_from_db()
     assert item.owner == cast["kiran"]
     with pytest.raises(ReadinessError, match="not a"):
-        services.checklist_item_assign(item, actor=cast["asha"], owner=cast["priya"])
+        checklist_item_assign(item=item, actor=cast["asha"], owner=cast["priya"])
     with pytest.raises(PermissionDenied):
-        services.checklist_item_assign(item, actor=cast["kiran"], owner=cast["kiran"])
+        checklist_item_assign(item=item, actor=cast["kiran"], owner=cast["kiran"])
 
 
 def test_computed_items_cannot_be_ticked(release, cast):
     item = _item(release, "All tickets tagged")
     with pytest.raises(ReadinessError, match="computed"):
-        services.checklist_item_update(item, actor=cast["asha"], state="done")
+        checklist_item_update(item=item, actor=cast["asha"], state="done")
 
 
 def test_smoke_items_are_not_ticked_as_checklist_items(release, cast):
     item = _item(release, "Booking flow")
     with pytest.raises(ReadinessError, match="QA Lead"):
-        services.checklist_item_update(item, actor=cast["neha"], state="done")
+        checklist_item_update(item=item, actor=cast["neha"], state="done")
 
 
 def test_computed_keys_are_registered():
@@ -155,7 +161,7 @@ def test_regression_item_is_computed_from_the_logged_suites(release, cast):
     assert compute("regression_logged", release).done is False
     complete_pre_release(release, cast)
     assert compute("regression_logged", release).done is True
-    services.regression_record(
+    regression_record(
         release=release, actor=cast["neha"], suite="e2e", passed=9, failed=1, skipped=0
     )
     result = compute("regression_logged", release)
@@ -171,8 +177,11 @@ def test_the_pre_release_checklist_is_complete_when_every_item_is_done(release, 
 
 def test_not_applicable_counts_as_complete(release, cast):
     complete_pre_release(release, cast)
-    services.checklist_item_update(
-        _item(release, "Feature flags"), actor=cast["asha"], state="not_applicable", reason="none"
+    checklist_item_update(
+        item=_item(release, "Feature flags"),
+        actor=cast["asha"],
+        state="not_applicable",
+        reason="none",
     )
     assert go_no_go_state(release).pre_release_complete
 

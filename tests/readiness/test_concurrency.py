@@ -10,12 +10,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from releasehub.readiness import services
+from releasehub.readiness.errors import Conflict
+from releasehub.readiness.evidence import current_of
 from releasehub.readiness.models import SignOff
-from releasehub.readiness.selectors import SRE_SLOT, current_of
-from releasehub.readiness.services import Conflict
+from releasehub.readiness.panels import SRE_SLOT
+from releasehub.readiness.services.signoffs import signoff_record
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.clock, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 25
 
 
@@ -27,7 +28,7 @@ def _race(release, user, decision="go", comment=""):
     def submit():
         try:
             barrier.wait()
-            services.signoff_record(
+            signoff_record(
                 release=release, actor=user, slot=SRE_SLOT, decision=decision, comment=comment
             )
             result = "ok"
@@ -64,7 +65,7 @@ def test_25_simultaneous_first_sign_offs_leave_exactly_one(postgres, release, ca
 
 
 def test_25_simultaneous_changes_of_mind_leave_exactly_one_current(postgres, release, cast):
-    services.signoff_record(release=release, actor=cast["kiran"], slot=SRE_SLOT, decision="go")
+    signoff_record(release=release, actor=cast["kiran"], slot=SRE_SLOT, decision="go")
     outcomes = _race(release, cast["kiran"], "no_go", "Terraform drift")
     rows, tips = _tips(release)
     assert len(tips) == 1 and len(rows) == 2

@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from releasehub.audit.models import TimelineEvent
-from releasehub.readiness import services
+from releasehub.readiness.errors import ReadinessError
 from releasehub.readiness.models import GoNoGoDecision, InterventionKind, ManualIntervention
-from releasehub.readiness.selectors import go_no_go_state
-from releasehub.readiness.services import NotReady, ReadinessError
+from releasehub.readiness.panels import go_no_go_state
+from releasehub.readiness.services.decision import NotReady, go_no_go_decide
 from releasehub.releases.clock import IST, default_window
 from releasehub.releases.models import Release, Train
 from tests.factories import readiness_release
@@ -21,9 +21,7 @@ S = Release.Status
 
 
 def decide(release, cast, decision="go", **kwargs):
-    return services.go_no_go_decide(
-        release=release, actor=cast["asha"], decision=decision, **kwargs
-    )
+    return go_no_go_decide(release=release, actor=cast["asha"], decision=decision, **kwargs)
 
 
 def test_go_when_every_sign_off_is_a_current_go_and_the_checklist_is_complete(release, cast):
@@ -68,7 +66,7 @@ def test_go_override_with_a_reason_is_a_manual_intervention(release, cast):
 def test_only_the_rm_decides(release, cast):
     for who in ["priya", "kiran", "neha", "arjun"]:
         with pytest.raises(PermissionDenied):
-            services.go_no_go_decide(release=release, actor=cast[who], decision="go")
+            go_no_go_decide(release=release, actor=cast[who], decision="go")
     assert not GoNoGoDecision.objects.exists()
 
 

@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from releasehub.readiness import services
+from releasehub.readiness.errors import ReadinessError
 from releasehub.readiness.models import ChecklistItem, Phase, RegressionResult, SmokeResult
-from releasehub.readiness.selectors import smoke_state
-from releasehub.readiness.services import ReadinessError
+from releasehub.readiness.panels import smoke_state
+from releasehub.readiness.services.meeting import meeting_record
+from releasehub.readiness.services.qa import regression_record, smoke_record
 from releasehub.releases.models import Release
 from tests.factories import readiness_release
 
@@ -23,9 +24,9 @@ def _smoke(release, text):
 
 
 def test_qa_logs_pass_and_fail_with_notes(verifying, cast):
-    services.smoke_record(_smoke(verifying, "Login"), actor=cast["neha"], outcome="passed")
-    services.smoke_record(
-        _smoke(verifying, "Booking flow"),
+    smoke_record(item=_smoke(verifying, "Login"), actor=cast["neha"], outcome="passed")
+    smoke_record(
+        item=_smoke(verifying, "Booking flow"),
         actor=cast["neha"],
         outcome="failed",
         notes="500 on confirm",
@@ -38,31 +39,31 @@ def test_qa_logs_pass_and_fail_with_notes(verifying, cast):
 
 def test_a_smoke_failure_needs_notes(verifying, cast):
     with pytest.raises(ReadinessError, match="Notes"):
-        services.smoke_record(_smoke(verifying, "Login"), actor=cast["neha"], outcome="failed")
+        smoke_record(item=_smoke(verifying, "Login"), actor=cast["neha"], outcome="failed")
     assert not SmokeResult.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["asha", "kiran", "priya", "arjun"])
 def test_only_the_qa_lead_logs_smoke(verifying, cast, who):
     with pytest.raises(PermissionDenied):
-        services.smoke_record(_smoke(verifying, "Login"), actor=cast[who], outcome="passed")
+        smoke_record(item=_smoke(verifying, "Login"), actor=cast[who], outcome="passed")
     assert not SmokeResult.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["asha", "kiran", "priya", "arjun"])
 def test_only_the_qa_lead_logs_regression(release, cast, who):
     with pytest.raises(PermissionDenied):
-        services.regression_record(
+        regression_record(
             release=release, actor=cast[who], suite="unit", passed=1, failed=0, skipped=0
         )
     assert not RegressionResult.objects.exists()
 
 
 def test_a_rerun_of_a_suite_supersedes_the_earlier_result(release, cast):
-    first = services.regression_record(
+    first = regression_record(
         release=release, actor=cast["neha"], suite="e2e", passed=9, failed=1, skipped=0
     )
-    second = services.regression_record(
+    second = regression_record(
         release=release,
         actor=cast["neha"],
         suite="e2e",
@@ -76,18 +77,18 @@ def test_a_rerun_of_a_suite_supersedes_the_earlier_result(release, cast):
 
 def test_smoke_waits_for_the_go(release, cast):
     with pytest.raises(ReadinessError, match="after Go"):
-        services.smoke_record(_smoke(release, "Login"), actor=cast["neha"], outcome="passed")
+        smoke_record(item=_smoke(release, "Login"), actor=cast["neha"], outcome="passed")
 
 
 def test_meeting_record_revisions_keep_attendees(release, cast):
-    first = services.meeting_record(
+    first = meeting_record(
         release=release,
         actor=cast["asha"],
         attendees=[cast["asha"], cast["kiran"]],
         notes="Scope ok",
         decisions="Go ahead",
     )
-    second = services.meeting_record(
+    second = meeting_record(
         release=release,
         actor=cast["asha"],
         attendees=[cast["asha"], cast["kiran"], cast["neha"]],
@@ -97,6 +98,6 @@ def test_meeting_record_revisions_keep_attendees(release, cast):
     assert second.supersedes == first
     assert set(first.attendees.all()) == {cast["asha"], cast["kiran"]}
     with pytest.raises(PermissionDenied):
-        services.meeting_record(
+        meeting_record(
             release=release, actor=cast["kiran"], attendees=[cast["kiran"]], notes="", decisions=""
         )

@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from releasehub.audit.timeline import record_event
-from releasehub.readiness import services
+from releasehub.readiness.errors import ReadinessError
 from releasehub.readiness.models import SignOff, SquadInvolvement
-from releasehub.readiness.selectors import SRE_SLOT, go_no_go_state, squad_slot
-from releasehub.readiness.services import ReadinessError
+from releasehub.readiness.panels import SRE_SLOT, go_no_go_state, squad_slot
+from releasehub.readiness.services.signoffs import signoff_record, squad_involvement_set
 from releasehub.releases.models import Release
 from tests.readiness.conftest import sign, sign_all
 
@@ -39,14 +39,14 @@ def test_a_rep_signs_for_their_squad_as_themselves(release, cast):
 def test_rep_cannot_sign_for_another_squad(release, cast):
     doctor = squad_slot(cast["rahul"].squads[0])
     with pytest.raises(PermissionDenied):
-        services.signoff_record(release=release, actor=cast["priya"], slot=doctor, decision="go")
+        signoff_record(release=release, actor=cast["priya"], slot=doctor, decision="go")
     assert not SignOff.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["priya", "neha", "asha", "arjun"])
 def test_only_sre_signs_for_sre(release, cast, who):
     with pytest.raises(PermissionDenied):
-        services.signoff_record(release=release, actor=cast[who], slot=SRE_SLOT, decision="go")
+        signoff_record(release=release, actor=cast[who], slot=SRE_SLOT, decision="go")
     assert not SignOff.objects.exists()
 
 
@@ -54,7 +54,7 @@ def test_only_sre_signs_for_sre(release, cast, who):
 def test_non_reps_cannot_sign_for_a_squad(release, cast, who):
     patient = squad_slot(cast["priya"].squads[0])
     with pytest.raises(PermissionDenied):
-        services.signoff_record(release=release, actor=cast[who], slot=patient, decision="go")
+        signoff_record(release=release, actor=cast[who], slot=patient, decision="go")
 
 
 def test_no_go_needs_a_comment(release, cast):
@@ -79,7 +79,7 @@ def test_another_rep_of_the_same_squad_supersedes_the_squads_sign_off(release, c
 
     other = user_with("squad_rep", "patient", username="pooja")
     first = sign(release, cast["priya"])
-    second = services.signoff_record(
+    second = signoff_record(
         release=release, actor=other, slot=squad_slot(other.squads[0]), decision="go"
     )
     assert second.supersedes == first
@@ -106,14 +106,14 @@ def test_events_that_are_not_scope_changes_do_not_make_sign_offs_stale(release, 
 
 def test_a_not_involved_squad_is_not_required(release, cast):
     admin = cast["sana"].squads[0]
-    services.squad_involvement_set(
+    squad_involvement_set(
         release=release, actor=cast["asha"], squad=admin, involved=False, reason="No admin work"
     )
     state = go_no_go_state(release)
     assert "Admin" not in [r.slot.label for r in state.required]
     with pytest.raises(ReadinessError, match="not involved"):
         sign(release, cast["sana"])
-    services.squad_involvement_set(release=release, actor=cast["asha"], squad=admin, involved=True)
+    squad_involvement_set(release=release, actor=cast["asha"], squad=admin, involved=True)
     assert "Admin" in [r.slot.label for r in go_no_go_state(release).required]
     assert SquadInvolvement.objects.count() == 2
 
@@ -121,13 +121,11 @@ def test_a_not_involved_squad_is_not_required(release, cast):
 def test_only_the_rm_marks_a_squad_not_involved_and_needs_a_reason(release, cast):
     admin = cast["sana"].squads[0]
     with pytest.raises(PermissionDenied):
-        services.squad_involvement_set(
+        squad_involvement_set(
             release=release, actor=cast["sana"], squad=admin, involved=False, reason="mine"
         )
     with pytest.raises(ReadinessError, match="reason"):
-        services.squad_involvement_set(
-            release=release, actor=cast["asha"], squad=admin, involved=False
-        )
+        squad_involvement_set(release=release, actor=cast["asha"], squad=admin, involved=False)
     assert not SquadInvolvement.objects.exists()
 
 

@@ -17,7 +17,7 @@ from releasehub.readiness.models import (
     SmokeResult,
     SquadInvolvement,
 )
-from releasehub.readiness.selectors import squad_slot
+from releasehub.readiness.panels import squad_slot
 from releasehub.releases.models import Release
 from tests.factories import readiness_release
 from tests.readiness.conftest import sign
@@ -222,10 +222,10 @@ def _grow(release, cast, n):
         sign(release, cast["kiran"], "no_go", comment=f"again {i}")
         record_event(verb="scope.ticket_added", target=release, release=release, summary=str(i))
     item = ChecklistItem.objects.get(release=release, text__startswith="Release notes")
-    from releasehub.readiness import services
+    from releasehub.readiness.services.checklists import checklist_item_update
 
     for i in range(n):
-        services.checklist_item_update(item, actor=cast["asha"], state="done", evidence=str(i))
+        checklist_item_update(item=item, actor=cast["asha"], state="done", evidence=str(i))
 
 
 @pytest.mark.parametrize("name", ["page", "panel", "smoke_panel"])
@@ -245,7 +245,7 @@ def test_query_counts_do_not_grow_with_the_evidence(client, release, cast, name)
 def test_the_flags_item_links_to_the_flags_in_scope(client, db):
     from django.urls import reverse
 
-    from releasehub.readiness.services import checklists_create_for
+    from releasehub.readiness.services.checklists import checklists_create_for
     from tests.factories import readiness_cast, readiness_release
 
     people = readiness_cast()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from releasehub.releases.clock import IST, default_window
 from releasehub.releases.models import Release
 from releasehub.releases.selectors import month_calendar
-from releasehub.releases.services import release_move
+from releasehub.releases.services.lifecycle import release_move
 from tests.factories import ReleaseFactory, rm
 
 pytestmark = [pytest.mark.clock, pytest.mark.django_db]
@@ -74,7 +74,7 @@ def test_a_moved_release_moves_on_the_calendar(december):
     regular, _ = december
     start, end = default_window(dt.date(2026, 12, 9))
     with time_machine.travel(dt.datetime(2026, 11, 27, tzinfo=IST), tick=False):
-        release_move(regular, window_start=start, window_end=end, actor=rm(), reason="Late")
+        release_move(release=regular, window_start=start, window_end=end, actor=rm(), reason="Late")
     weeks, _ = month_calendar(2026, 12)
     assert [e.kind for e in _day(weeks, dt.date(2026, 12, 9)).events] == ["gonogo", "window"]
     assert [e.kind for e in _day(weeks, dt.date(2026, 12, 7)).events] == ["t48", "freeze"]

@@ -1,6 +1,16 @@
 import datetime as dt
 
-from releasehub.releases.clock import IST, ReleaseClock, default_window, freeze_start
+from django.template import Context, Template
+
+from releasehub.releases.clock import (
+    IST,
+    ReleaseClock,
+    default_window,
+    freeze_start,
+    ist,
+    next_train_window,
+)
+from releasehub.releases.models import Release, Train
 
 UTC = dt.UTC
 
@@ -51,3 +61,37 @@ def test_hotfix_has_no_freeze():
 def test_times_shown_elsewhere_convert_from_ist():
     start, _ = default_window(dt.date(2026, 12, 2))
     assert start.astimezone(dt.timezone(dt.timedelta(hours=-5))).hour == 23  # New York, 1 Dec
+
+
+def test_one_house_format_for_a_moment_in_ist():
+    start, _ = default_window(dt.date(2026, 12, 2))
+    assert ist(start) == "Wed 02 Dec 2026, 10:00 IST"
+    assert ist(start, "%H:%M") == "10:00 IST"
+
+
+def test_the_ist_filter_shows_the_house_format_and_nothing_for_no_moment():
+    template = Template("{% load clock %}{{ at|ist }}|{{ missing|ist }}|{{ at|ist:'%H:%M' }}")
+    start, _ = default_window(dt.date(2026, 12, 2))
+    html = template.render(Context({"at": start, "missing": None}))
+    assert html == "Wed 02 Dec 2026, 10:00 IST||10:00 IST"
+
+
+def test_after_a_no_go_the_next_window_is_the_trains_next_occurrence_at_the_same_time():
+    weekly = Train(name="Weekly", anchor_date=dt.date(2026, 12, 2), interval_days=7)
+    release = Release(
+        window_start=dt.datetime(2026, 12, 2, 11, 0, tzinfo=IST),
+        window_end=dt.datetime(2026, 12, 2, 13, 30, tzinfo=IST),
+        train=weekly,
+    )
+    start, end = next_train_window(release, now=dt.datetime(2026, 12, 2, 9, 0, tzinfo=IST))
+    assert start == dt.datetime(2026, 12, 9, 11, 0, tzinfo=IST)
+    assert end - start == dt.timedelta(hours=2, minutes=30)
+
+
+def test_without_a_train_the_next_window_is_a_fortnight_on_and_after_now():
+    release = Release(
+        window_start=dt.datetime(2026, 12, 2, 10, 0, tzinfo=IST),
+        window_end=dt.datetime(2026, 12, 2, 12, 0, tzinfo=IST),
+    )
+    start, _ = next_train_window(release, now=dt.datetime(2026, 12, 20, 9, 0, tzinfo=IST))
+    assert start == dt.datetime(2026, 12, 30, 10, 0, tzinfo=IST)

@@ -9,9 +9,9 @@ from releasehub.accounts.models import Squad
 from releasehub.audit.models import TimelineEvent
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.catalog.runbook import ensure_catalog
-from releasehub.releases import services
 from releasehub.releases.models import FreezeExceptionDecision
-from releasehub.releases.services import AlreadyDecided
+from releasehub.releases.services.decisions import AlreadyDecided, request_decide
+from releasehub.releases.services.freeze import freeze_exception_request
 from tests.factories import release_in, rm, user_with
 
 pytestmark = [pytest.mark.clock, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def test_two_rms_approving_one_exception_at_once_leave_one_decision(postgres):
     # A transactional test may follow another that flushed the catalog's migrated rows.
     ensure_catalog(Squad, Service, FrontendApp)
     release = release_in(14)
-    exception = services.freeze_exception_request(
+    exception = freeze_exception_request(
         release=release,
         actor=user_with("squad_rep", "patient"),
         items="PAT-1",
@@ -54,12 +54,8 @@ def test_two_rms_approving_one_exception_at_once_leave_one_decision(postgres):
     first, second = rm(), rm()
     results = _race(
         [
-            lambda: services.freeze_exception_decide(
-                exception, actor=first, approve=True, comment="yes"
-            ),
-            lambda: services.freeze_exception_decide(
-                exception, actor=second, approve=False, comment="no"
-            ),
+            lambda: request_decide(request=exception, actor=first, approve=True, comment="yes"),
+            lambda: request_decide(request=exception, actor=second, approve=False, comment="no"),
         ]
     )
     assert results == ["already", "ok"]

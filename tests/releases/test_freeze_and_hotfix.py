@@ -11,7 +11,7 @@ from releasehub.audit.models import TimelineEvent
 from releasehub.comms.models import MessageKind, MessageTemplate
 from releasehub.comms.placeholders import load
 from releasehub.comms.placeholders import render as render_message
-from releasehub.releases import services
+from releasehub.core.errors import ServiceError
 from releasehub.releases.clock import IST, default_window
 from releasehub.releases.forms import HotfixForm
 from releasehub.releases.models import (
@@ -22,7 +22,15 @@ from releasehub.releases.models import (
     Release,
     ScopeTicket,
 )
-from releasehub.releases.services import AlreadyDecided, ScopeFrozen, ServiceError, TransitionError
+from releasehub.releases.services.decisions import AlreadyDecided, request_decide
+from releasehub.releases.services.freeze import ScopeFrozen, freeze_exception_request
+from releasehub.releases.services.hotfix import hotfix_confirm, hotfix_create, last_production_tag
+from releasehub.releases.services.lifecycle import (
+    TransitionError,
+    release_freeze,
+    release_transition,
+)
+from releasehub.releases.services.scope import ticket_add, ticket_update
 from tests.factories import (
     ReleaseFactory,
     ScopeTicketFactory,
@@ -51,13 +59,11 @@ def rep():
 
 
 def _add(release, actor, key="PAT-1"):
-    return services.ticket_add(
-        release=release, actor=actor, key=key, title="Change", squad=squad("patient")
-    )
+    return ticket_add(release=release, actor=actor, key=key, title="Change", squad=squad("patient"))
 
 
 def _request(release, actor, items="PAT-9"):
-    return services.freeze_exception_request(
+    return freeze_exception_request(
         release=release,
         actor=actor,
         items=items,
@@ -89,11 +95,11 @@ def test_one_minute_before_the_freeze_scope_is_still_open(release, rep):
 
 def test_an_approved_exception_lets_its_tickets_in_and_no_others(release, rep):
     with time_machine.travel(FRIDAY, tick=False):
-        services.release_freeze(release)  # the test helper: the engine does this on Monday
+        release_freeze(release=release)  # the test helper: the engine does this on Monday
         exception = _request(release, rep, items="pat-9, PAT-10")
         with pytest.raises(ScopeFrozen):
             _add(release, rep, key="PAT-9")  # pending is not approved
-        services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="OK")
+        request_decide(request=exception, actor=rm(), approve=True, comment="OK")
         ticket = _add(release, rep, key="PAT-9")
         assert ticket.freeze_exception == exception
         with pytest.raises(ScopeFrozen):
@@ -103,9 +109,9 @@ def test_an_approved_exception_lets_its_tickets_in_and_no_others(release, rep):
 
 def test_a_rejected_exception_covers_nothing(release, rep):
     with time_machine.travel(FRIDAY, tick=False):
-        services.release_freeze(release)
+        release_freeze(release=release)
         exception = _request(release, rep)
-        services.freeze_exception_decide(exception, actor=rm(), approve=False, comment="Too risky")
+        request_decide(request=exception, actor=rm(), approve=False, comment="Too risky")
         with pytest.raises(ScopeFrozen):
             _add(release, rep, key="PAT-9")
 
@@ -113,10 +119,10 @@ def test_a_rejected_exception_covers_nothing(release, rep):
 def test_merging_during_the_freeze_is_a_change_but_a_ci_result_is_not(release, rep):
     with time_machine.travel(FRIDAY, tick=False):
         ticket = ScopeTicketFactory(release=release, merged=False, ci_passing=False)
-        services.release_freeze(release)
-        services.ticket_update(ticket, actor=rep, merged=False, ci_passing=True)
+        release_freeze(release=release)
+        ticket_update(ticket=ticket, actor=rep, merged=False, ci_passing=True)
         with pytest.raises(ScopeFrozen):
-            services.ticket_update(ticket, actor=rep, merged=True, ci_passing=True)
+            ticket_update(ticket=ticket, actor=rep, merged=True, ci_passing=True)
     ticket.refresh_from_db()
     assert (ticket.merged, ticket.ci_passing) == (False, True)
 
@@ -126,7 +132,7 @@ def test_nobody_decides_on_their_own_exception(release):
     with time_machine.travel(FRIDAY, tick=False):
         exception = _request(release, manager)
         with pytest.raises(PermissionDenied):
-            services.freeze_exception_decide(exception, actor=manager, approve=True, comment="me")
+            request_decide(request=exception, actor=manager, approve=True, comment="me")
     assert not FreezeExceptionDecision.objects.exists()
 
 
@@ -134,16 +140,16 @@ def test_a_decision_needs_a_comment(release, rep):
     with time_machine.travel(FRIDAY, tick=False):
         exception = _request(release, rep)
         with pytest.raises(ServiceError):
-            services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="  ")
+            request_decide(request=exception, actor=rm(), approve=True, comment="  ")
     assert not FreezeExceptionDecision.objects.exists()
 
 
 def test_a_second_decision_is_refused_and_the_first_stands(release, rep):
     with time_machine.travel(FRIDAY, tick=False):
         exception = _request(release, rep)
-        services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="yes")
+        request_decide(request=exception, actor=rm(), approve=True, comment="yes")
         with pytest.raises(AlreadyDecided):
-            services.freeze_exception_decide(exception, actor=rm(), approve=False, comment="no")
+            request_decide(request=exception, actor=rm(), approve=False, comment="no")
     decision = FreezeExceptionDecision.objects.get()
     assert decision.decision == "approved"
     assert TimelineEvent.objects.filter(verb__startswith="freeze.exception_a").count() == 1
@@ -151,7 +157,7 @@ def test_a_second_decision_is_refused_and_the_first_stands(release, rep):
 
 def test_an_empty_exception_request_is_refused(release, rep):
     with pytest.raises(ServiceError):
-        services.freeze_exception_request(
+        freeze_exception_request(
             release=release, actor=rep, items="PAT-1", reason=" ", risk="r", rollback_note="n"
         )
 
@@ -159,7 +165,7 @@ def test_an_empty_exception_request_is_refused(release, rep):
 def test_decisions_and_requests_are_append_only_in_the_database(release, rep):
     with time_machine.travel(FRIDAY, tick=False):
         exception = _request(release, rep)
-        services.freeze_exception_decide(exception, actor=rm(), approve=True, comment="yes")
+        request_decide(request=exception, actor=rm(), approve=True, comment="yes")
     with pytest.raises(DatabaseError), transaction.atomic():
         FreezeExceptionDecision.objects.update(decision="rejected")
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -168,7 +174,7 @@ def test_decisions_and_requests_are_append_only_in_the_database(release, rep):
 
 def _hotfix(actor, **extra):
     start = FRIDAY + dt.timedelta(hours=3)
-    return services.hotfix_create(
+    return hotfix_create(
         actor=actor,
         version="2026.11.27-hf1",
         window_start=start,
@@ -192,17 +198,17 @@ def test_a_hotfix_cannot_proceed_before_an_rm_other_than_the_requester_approves(
         release = hotfix.release
         assert release.kind == Release.Kind.HOTFIX and release.freeze_at is None
         with pytest.raises(TransitionError, match="approval"):
-            services.release_transition(release, Release.Status.DEPLOYING, actor=requester)
+            release_transition(release=release, to=Release.Status.DEPLOYING, actor=requester)
         with pytest.raises(PermissionDenied):
-            services.hotfix_decide(hotfix, actor=requester, approve=True, comment="mine")
-        services.hotfix_decide(hotfix, actor=approver, approve=True, comment="Go")
-        services.release_transition(release, Release.Status.DEPLOYING, actor=approver)
+            request_decide(request=hotfix, actor=requester, approve=True, comment="mine")
+        request_decide(request=hotfix, actor=approver, approve=True, comment="Go")
+        release_transition(release=release, to=Release.Status.DEPLOYING, actor=approver)
         with pytest.raises(ServiceError, match="after the hotfix is deployed"):
-            services.hotfix_confirm(hotfix, actor=approver, kind=FollowUp.BACK_MERGE)
-        services.release_transition(release, Release.Status.VERIFYING, actor=approver)
-        services.hotfix_confirm(hotfix, actor=approver, kind=FollowUp.BACK_MERGE, note="PR 88")
+            hotfix_confirm(hotfix=hotfix, actor=approver, kind=FollowUp.BACK_MERGE)
+        release_transition(release=release, to=Release.Status.VERIFYING, actor=approver)
+        hotfix_confirm(hotfix=hotfix, actor=approver, kind=FollowUp.BACK_MERGE, note="PR 88")
         with pytest.raises(AlreadyDecided):
-            services.hotfix_confirm(hotfix, actor=requester, kind=FollowUp.BACK_MERGE)
+            hotfix_confirm(hotfix=hotfix, actor=requester, kind=FollowUp.BACK_MERGE)
     back_merge = hotfix.follow_ups.get()
     assert (back_merge.confirmed_by, back_merge.note) == (approver, "PR 88")
 
@@ -210,17 +216,30 @@ def test_a_hotfix_cannot_proceed_before_an_rm_other_than_the_requester_approves(
 def test_a_rejected_hotfix_is_cancelled_with_the_comment():
     with time_machine.travel(FRIDAY, tick=False):
         hotfix = _hotfix(user_with(Role.SQUAD_REP, "doctor"))
-        services.hotfix_decide(hotfix, actor=rm(), approve=False, comment="Roll back instead")
+        request_decide(request=hotfix, actor=rm(), approve=False, comment="Roll back instead")
     hotfix.release.refresh_from_db()
     assert hotfix.release.status == Release.Status.CANCELLED
     assert HotfixApproval.objects.get().decision == "rejected"
+
+
+def test_a_hotfix_is_decided_once_with_a_comment_like_a_freeze_exception():
+    with time_machine.travel(FRIDAY, tick=False):
+        hotfix = _hotfix(user_with(Role.SQUAD_REP, "doctor"))
+        with pytest.raises(ServiceError, match="comment"):
+            request_decide(request=hotfix, actor=rm(), approve=True, comment=" ")
+        request_decide(request=hotfix, actor=rm(), approve=True, comment="Go")
+        with pytest.raises(AlreadyDecided, match="hotfix has already been decided"):
+            request_decide(request=hotfix, actor=rm(), approve=False, comment="No")
+    assert HotfixApproval.objects.get().approved
+    decided = TimelineEvent.objects.filter(verb__in=["hotfix.approved", "hotfix.rejected"])
+    assert decided.count() == 1
 
 
 def test_the_last_completed_release_is_the_default_production_tag():
     ReleaseFactory(version="2026.11.04", status="completed", completed_at=FRIDAY - dt.timedelta(20))
     ReleaseFactory(version="2026.11.18", status="completed", completed_at=FRIDAY - dt.timedelta(6))
     ReleaseFactory(version="2026.12.02")
-    assert services.last_production_tag() == "2026.11.18"
+    assert last_production_tag() == "2026.11.18"
 
 
 # The affected services and apps of a hotfix ---------------------------------------------------

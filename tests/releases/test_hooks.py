@@ -3,7 +3,7 @@
 import pytest
 from django.apps import apps
 
-from releasehub.readiness.services import checklists_create_for
+from releasehub.readiness.services.checklists import checklists_create_for
 from releasehub.releases.hooks import Change, subscribers
 from releasehub.schedule import planning
 
@@ -22,7 +22,7 @@ def test_schedule_and_readiness_subscribe_to_the_release_changes_once():
 def test_a_failing_subscriber_rolls_the_release_back(monkeypatch):
     from releasehub.releases.clock import default_window
     from releasehub.releases.models import Release
-    from releasehub.releases.services import release_create
+    from releasehub.releases.services.lifecycle import release_create
     from tests.factories import next_wednesday, readiness_reference_data
 
     readiness_reference_data()

@@ -11,10 +11,14 @@ from django.utils import timezone
 from releasehub.accounts.models import Role
 from releasehub.notify.models import Outbox
 from releasehub.readiness.models import Phase, SignOff
-from releasehub.readiness.selectors import SRE_SLOT
-from releasehub.readiness.services import checklists_create_for, signoff_record, smoke_record
-from releasehub.releases import services
+from releasehub.readiness.panels import SRE_SLOT
+from releasehub.readiness.services.checklists import checklists_create_for
+from releasehub.readiness.services.qa import smoke_record
+from releasehub.readiness.services.signoffs import signoff_record
 from releasehub.releases.models import FreezeException, Release, RollbackPlan
+from releasehub.releases.services.freeze import freeze_exception_request
+from releasehub.releases.services.lifecycle import release_transition
+from releasehub.releases.services.scope import risk_add
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import (
     ScopeTicketFactory,
@@ -83,10 +87,10 @@ def _scoped(days: int, manager, requester) -> Release:
         updated_by=manager,
         updated_at=timezone.now(),
     )
-    services.freeze_exception_request(
+    freeze_exception_request(
         release=release, actor=requester, items="PAT-9", reason="r", risk="r", rollback_note="r"
     )
-    services.risk_add(release=release, actor=manager, description="d")
+    risk_add(release=release, actor=manager, description="d")
     return release
 
 
@@ -152,7 +156,7 @@ def test_the_dashboard_stops_polling_when_nothing_is_live(client):
     html = client.get(reverse("pages:dashboard")).content.decode()
     # The Go/No-Go panel polls itself before release day; the dashboard itself does not.
     assert '<div id="dashboard-live" data-live="false">' in html
-    services.release_transition(release, Release.Status.GO, actor=manager)
+    release_transition(release=release, to=Release.Status.GO, actor=manager)
     html = client.get(reverse("pages:dashboard"), HTTP_HX_REQUEST="true").content.decode()
     assert html.lstrip().startswith('<div id="dashboard-live" hx-get="/" hx-trigger="every 20s"')
 
@@ -198,7 +202,7 @@ def _readiness_rows(release: Release, count: int, people: dict) -> None:
         if release.status != Release.Status.GO:
             continue
         outcome, notes = ("passed", "") if i % 2 else ("failed", f"broken {i}")
-        smoke_record(items[i % len(items)], actor=people["qa"], outcome=outcome, notes=notes)
+        smoke_record(item=items[i % len(items)], actor=people["qa"], outcome=outcome, notes=notes)
 
 
 def test_release_page_and_dashboard_do_not_grow_with_actions_deliveries_and_sign_offs(client):

@@ -8,7 +8,8 @@ from releasehub.accounts.models import Role
 from releasehub.notify.services import outbox_add
 from releasehub.pages import selectors
 from releasehub.readiness.models import Phase
-from releasehub.readiness.services import checklists_create_for, smoke_record
+from releasehub.readiness.services.checklists import checklists_create_for
+from releasehub.readiness.services.qa import smoke_record
 from releasehub.releases.models import Release
 from releasehub.schedule.models import ActionKind
 from releasehub.schedule.planning import replan
@@ -139,7 +140,7 @@ def test_a_smoke_failure_shows_on_the_dashboard_with_the_runbooks_choices(client
     _set_status(release, Release.Status.VERIFYING)
     item = release.checklist_items.filter(phase=Phase.SMOKE).first()
     qa = user_with(Role.QA_LEAD, username="neha")
-    smoke_record(item, actor=qa, outcome="failed", notes="Login returns 500")
+    smoke_record(item=item, actor=qa, outcome="failed", notes="Login returns 500")
     for viewer in (manager, user_with(Role.SRE, username="kiran")):
         client.force_login(viewer)
         html = _dashboard(client)

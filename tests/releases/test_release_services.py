@@ -4,10 +4,21 @@ import pytest
 import time_machine
 
 from releasehub.audit.models import TimelineEvent
-from releasehub.releases import services
+from releasehub.core.errors import ServiceError
 from releasehub.releases.clock import IST, UTC, default_window
 from releasehub.releases.models import Release
-from releasehub.releases.services import ServiceError, TransitionError
+from releasehub.releases.services.lifecycle import (
+    TransitionError,
+    release_cancel,
+    release_create,
+    release_freeze,
+    release_handover,
+    release_move,
+    release_transition,
+    train_fill,
+    train_next_occurrences,
+    version_suggest,
+)
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import TrainFactory, rm
 
@@ -26,9 +37,7 @@ def _now():
 
 def _create(version="2026.12.02", day=DEC_2, **kwargs) -> Release:
     start, end = default_window(day)
-    return services.release_create(
-        version=version, window_start=start, window_end=end, actor=rm(), **kwargs
-    )
+    return release_create(version=version, window_start=start, window_end=end, actor=rm(), **kwargs)
 
 
 def test_the_worked_example_clock_of_a_created_release():
@@ -52,7 +61,7 @@ def test_a_duplicate_version_is_refused_and_writes_nothing():
 def test_a_window_ending_before_it_starts_is_refused():
     start, _ = default_window(DEC_2)
     with pytest.raises(ServiceError, match="end after"):
-        services.release_create(
+        release_create(
             version="x", window_start=start, window_end=start - dt.timedelta(hours=1), actor=rm()
         )
     assert not Release.objects.exists()
@@ -62,8 +71,12 @@ def test_moving_a_release_moves_its_whole_clock_and_bumps_the_schedule_version()
     release = _create()
     old = release.clock.milestones()
     new_start, new_end = default_window(dt.date(2026, 12, 9))
-    services.release_move(
-        release, window_start=new_start, window_end=new_end, actor=rm(), reason="Payments late"
+    release_move(
+        release=release,
+        window_start=new_start,
+        window_end=new_end,
+        actor=rm(),
+        reason="Payments late",
     )
     release.refresh_from_db()
     assert release.schedule_version == 2
@@ -79,9 +92,9 @@ def test_moving_a_release_moves_its_whole_clock_and_bumps_the_schedule_version()
 
 def test_a_frozen_release_moved_past_its_freeze_opens_scope_again():
     release = _create()
-    services.release_freeze(release)
+    release_freeze(release=release)
     start, end = default_window(dt.date(2026, 12, 16))
-    services.release_move(release, window_start=start, window_end=end, actor=rm(), reason="Late")
+    release_move(release=release, window_start=start, window_end=end, actor=rm(), reason="Late")
     release.refresh_from_db()
     assert release.status == Release.Status.PLANNED
     assert not release.is_frozen(NOW)
@@ -92,9 +105,7 @@ def test_move_needs_a_reason(reason):
     release = _create()
     start, end = default_window(dt.date(2026, 12, 9))
     with pytest.raises(ServiceError):
-        services.release_move(
-            release, window_start=start, window_end=end, actor=rm(), reason=reason
-        )
+        release_move(release=release, window_start=start, window_end=end, actor=rm(), reason=reason)
     release.refresh_from_db()
     assert release.schedule_version == 1
 
@@ -103,20 +114,20 @@ def test_move_into_the_past_is_refused():
     release = _create()
     start, end = default_window(dt.date(2026, 11, 25))
     with pytest.raises(ServiceError, match="future"):
-        services.release_move(release, window_start=start, window_end=end, actor=rm(), reason="x")
+        release_move(release=release, window_start=start, window_end=end, actor=rm(), reason="x")
 
 
 def test_a_deploying_release_cannot_move():
     release = _create()
-    services.release_transition(release, Release.Status.DEPLOYING, actor=None)
+    release_transition(release=release, to=Release.Status.DEPLOYING, actor=None)
     start, end = default_window(dt.date(2026, 12, 9))
     with pytest.raises(TransitionError):
-        services.release_move(release, window_start=start, window_end=end, actor=rm(), reason="x")
+        release_move(release=release, window_start=start, window_end=end, actor=rm(), reason="x")
 
 
 def test_the_freeze_is_a_status_change_by_the_system_on_the_timeline():
     release = _create()
-    services.release_freeze(release)
+    release_freeze(release=release)
     release.refresh_from_db()
     assert release.status == Release.Status.FROZEN
     event = TimelineEvent.objects.filter(verb="release.status").first()
@@ -125,7 +136,7 @@ def test_the_freeze_is_a_status_change_by_the_system_on_the_timeline():
 
 def test_the_train_keeps_the_next_four_releases_planned():
     train = TrainFactory(anchor_date=DEC_2)
-    created = services.train_fill(train)
+    created = train_fill(train=train)
     assert [r.train_date for r in created] == [
         dt.date(2026, 12, 2),
         dt.date(2026, 12, 16),
@@ -133,20 +144,20 @@ def test_the_train_keeps_the_next_four_releases_planned():
         dt.date(2027, 1, 13),
     ]
     assert created[0].version == "2026.12.02"
-    assert services.train_fill(train) == []
+    assert train_fill(train=train) == []
 
 
 def test_skipping_an_occurrence_cancels_it_and_the_train_plans_one_more():
     train = TrainFactory(anchor_date=DEC_2)
-    first, *_ = services.train_fill(train)
-    services.release_cancel(first, actor=rm(), reason="Company offsite", skip=True)
+    first, *_ = train_fill(train=train)
+    release_cancel(release=first, actor=rm(), reason="Company offsite", skip=True)
     first.refresh_from_db()
     assert first.status == Release.Status.CANCELLED
     planned = Release.objects.filter(train=train, status=Release.Status.PLANNED)
     assert planned.count() == 4
     assert planned.order_by("-train_date").first().train_date == dt.date(2027, 1, 27)
     # The skipped occurrence is not offered again.
-    assert services.train_next_occurrences(train)[0] == dt.date(2027, 2, 10)
+    assert train_next_occurrences(train=train)[0] == dt.date(2027, 2, 10)
     assert ScheduledAction.objects.filter(release=first, status=ActionStatus.PENDING).count() == 0
     event = TimelineEvent.objects.filter(verb="release.status", release=first).first()
     assert event.reason == "Skipped this train occurrence: Company offsite"
@@ -155,15 +166,15 @@ def test_skipping_an_occurrence_cancels_it_and_the_train_plans_one_more():
 def test_cancel_needs_a_reason():
     release = _create()
     with pytest.raises(ServiceError):
-        services.release_cancel(release, actor=rm(), reason=" ")
+        release_cancel(release=release, actor=rm(), reason=" ")
     release.refresh_from_db()
     assert release.status == Release.Status.PLANNED
 
 
 def test_suggested_version_comes_from_the_train_date():
-    assert services.suggest_version(DEC_2) == "2026.12.02"
+    assert version_suggest(day=DEC_2) == "2026.12.02"
     _create(version="2026.12.03-hf1", kind=Release.Kind.HOTFIX, day=dt.date(2026, 12, 3))
-    assert services.suggest_version(dt.date(2026, 12, 3), Release.Kind.HOTFIX) == "2026.12.03-hf2"
+    assert version_suggest(day=dt.date(2026, 12, 3), kind=Release.Kind.HOTFIX) == "2026.12.03-hf2"
 
 
 def test_handover_to_another_rota_member_is_on_the_timeline():
@@ -173,9 +184,9 @@ def test_handover_to_another_rota_member_is_on_the_timeline():
     RotaMember.objects.create(user=first, position=1)
     RotaMember.objects.create(user=second, position=2)
     release = _create(release_manager=first)
-    services.release_handover(release, to=second, actor=first, reason="Leave")
+    release_handover(release=release, to=second, actor=first, reason="Leave")
     release.refresh_from_db()
     assert release.release_manager == second
     assert TimelineEvent.objects.filter(verb="release.handover", reason="Leave").exists()
     with pytest.raises(ServiceError):
-        services.release_handover(release, to=rm(username="stranger"), actor=first)
+        release_handover(release=release, to=rm(username="stranger"), actor=first)

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from releasehub.accounts.models import Role
 from releasehub.audit.models import TimelineEvent
-from releasehub.releases import services
 from releasehub.releases.clock import default_window
 from releasehub.releases.models import (
     FlagChange,
@@ -24,6 +23,9 @@ from releasehub.releases.models import (
     RollbackPlan,
     ScopeTicket,
 )
+from releasehub.releases.services.freeze import freeze_exception_request
+from releasehub.releases.services.hotfix import hotfix_create
+from releasehub.releases.services.lifecycle import release_freeze
 from tests.factories import (
     ScopeTicketFactory,
     TrainFactory,
@@ -65,7 +67,7 @@ def release(people):
 
 @pytest.fixture
 def exception(release, people):
-    return services.freeze_exception_request(
+    return freeze_exception_request(
         release=release,
         actor=people["rm"],
         items="PAT-2",
@@ -78,7 +80,7 @@ def exception(release, people):
 @pytest.fixture
 def hotfix(people):
     start = default_window(dt.date.today() + dt.timedelta(days=30))[0]
-    return services.hotfix_create(
+    return hotfix_create(
         actor=people["rm"],
         version="2030.01.02-hf1",
         window_start=start,
@@ -275,7 +277,7 @@ def test_bad_ticket_input_is_a_message_and_writes_nothing(client, people, releas
 
 
 def test_scope_after_the_freeze_is_refused_with_a_message(client, people, release):
-    services.release_freeze(release)
+    release_freeze(release=release)
     client.force_login(people["patient_rep"])
     url = reverse("releases:ticket_add", args=[release.code])
     response = client.post(url, {"key": "PAT-5", "title": "t", "squad": squad("patient").pk})
@@ -285,7 +287,7 @@ def test_scope_after_the_freeze_is_refused_with_a_message(client, people, releas
 
 
 def test_freeze_exception_flow_over_http(client, people, release):
-    services.release_freeze(release)
+    release_freeze(release=release)
     client.force_login(people["patient_rep"])
     client.post(
         reverse("releases:exception_request", args=[release.code]),

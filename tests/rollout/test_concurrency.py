@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from releasehub.rollout import services as rs
-from releasehub.rollout.models import Deployment, RolloutStep, Step
+from releasehub.rollout.models import Deployment, Rollback, RollbackItem, RolloutStep, Step
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import readiness_cast, rollout_release, service
 
@@ -93,3 +93,31 @@ def test_two_finishes_at_once_make_one_deployment_and_one_window(postgres):
     assert results.count("ok") == 1
     assert Deployment.objects.count() == 1
     assert ScheduledAction.objects.filter(kind=ActionKind.MONITORING_WINDOW_CLOSES).count() == 1
+
+
+def test_two_partial_rollbacks_of_one_service_at_once_make_one_and_two_full_ones_end_it_once():
+    cast = readiness_cast()
+    sre, rm = cast["kiran"], cast["asha"]
+    release = rollout_release(["identity", "providers"], [])
+    _through_window(release, "identity", sre)
+
+    def roll_back(who, scope):
+        components = [service("identity")] if scope == "partial" else None
+        return lambda: rs.rollback_start(
+            release=release, actor=who, scope=scope, reason="5xx", components=components
+        )
+
+    results = _race([roll_back(sre, "partial"), roll_back(rm, "partial")])
+    assert sorted(results) == ["Identity is already being rolled back.", "ok"]
+    rs.rollback_result_record(
+        RollbackItem.objects.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
+    )
+    _step(release, "providers", Step.STAGING_DEPLOYED, sre)()
+    _step(release, "providers", Step.PROMOTION_STARTED, sre, note="Hotfix for login")()
+    results = _race([roll_back(sre, "full"), roll_back(rm, "full")])
+    assert results.count("ok") == 1
+    assert Rollback.objects.filter(scope="full").count() == 1
+    assert [i.service.slug for i in RollbackItem.objects.order_by("id")] == [
+        "identity",
+        "providers",
+    ]

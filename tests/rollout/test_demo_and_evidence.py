@@ -67,3 +67,18 @@ def test_steps_and_deployments_refuse_update_and_delete(cast):
         with pytest.raises(DatabaseError), transaction.atomic():
             statement()
     assert RolloutStep.objects.get(pk=step.pk).note == ""
+
+
+def test_rollbacks_still_refuse_update_and_delete_now_a_release_may_have_several(cast):
+    """The migration to several rollbacks per release copied the table on SQLite."""
+    release = rollout_release(["identity"], [])
+    rollback = Rollback.objects.create(
+        release=release, scope="partial", reason="5xx", actor=cast["kiran"], at=release.window_start
+    )
+    for statement in (
+        lambda: Rollback.objects.filter(pk=rollback.pk).update(reason="edited"),
+        lambda: Rollback.objects.filter(pk=rollback.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            statement()
+    assert Rollback.objects.get(pk=rollback.pk).reason == "5xx"

@@ -9,8 +9,9 @@ import time_machine
 from django.utils import timezone
 
 from releasehub.audit.models import TimelineEvent
+from releasehub.metrics.selectors import Period, metrics
 from releasehub.readiness.models import ChecklistItem, InterventionKind, ManualIntervention, Phase
-from releasehub.readiness.services import smoke_record
+from releasehub.readiness.services.qa import smoke_record
 from releasehub.releases.models import Release
 from releasehub.rollout import services as rs
 from releasehub.rollout.models import Deployment, DeploymentKind, RolloutStep, Severity, Step
@@ -210,7 +211,7 @@ def test_frontends_wait_for_the_backend_then_go_canary_to_full_and_complete(cast
     with pytest.raises(rs.RolloutError, match="smoke checklist has not passed"):
         rs.release_complete(release=release, actor=rm, note="Done")
     for item in ChecklistItem.objects.filter(release=release, phase=Phase.SMOKE):
-        smoke_record(item, actor=qa, outcome="passed")
+        smoke_record(item=item, actor=qa, outcome="passed")
     rs.release_complete(release=release, actor=rm, note="All green at 11:05")
     release.refresh_from_db()
     assert release.status == S.MONITORING and release.completed_at is not None
@@ -243,7 +244,7 @@ def test_a_sev1_anomaly_becomes_an_incident_with_a_retrospective_and_runbook_rev
     assert failed.failed and failed.named_by_incident
 
 
-def test_a_partial_rollback_rolls_the_release_back_and_marks_its_deployments_failed(cast, clock):
+def test_a_partial_rollback_fails_the_rolled_back_deployment_only(cast, clock):
     sre = cast["kiran"]
     release = rollout_release(["identity", "providers"], [])
     promote(release, "identity", sre, clock)
@@ -258,7 +259,7 @@ def test_a_partial_rollback_rolls_the_release_back_and_marks_its_deployments_fai
         components=[service("providers")],
     )
     release.refresh_from_db()
-    assert release.status == S.ROLLED_BACK
+    assert release.status == S.DEPLOYING  # a partial rollback does not end the release
     item = rollback.items.get()
     rs.rollback_result_record(item, actor=sre, steps_performed="Redeployed v1", succeeded=True)
     rows = {
@@ -274,11 +275,131 @@ def test_a_partial_rollback_rolls_the_release_back_and_marks_its_deployments_fai
     assert TimelineEvent.objects.filter(verb="rollout.rollback_started").count() == 1
 
 
+def all_done(release, cast, clock, services, apps):
+    """Every service promoted and watched, every app fully rolled out, the smoke passed."""
+    for slug in services:
+        promote(release, slug, cast["kiran"], clock)
+    for slug in apps:
+        roll_out(release, slug, cast["kiran"])
+    for item in ChecklistItem.objects.filter(release=release, phase=Phase.SMOKE):
+        smoke_record(item=item, actor=cast["neha"], outcome="passed")
+
+
+def roll_back(release, sre, slug, reason="Errors after promotion"):
+    """A partial rollback of one service."""
+    return rs.rollback_start(
+        release=release, actor=sre, scope="partial", reason=reason, components=[service(slug)]
+    )
+
+
+def outcome(rollback, sre, *, succeeded=True):
+    return rs.rollback_result_record(
+        rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=succeeded
+    )
+
+
+def test_a_partial_rollback_reverts_one_service_and_the_release_goes_on(cast, clock):
+    sre, rm = cast["kiran"], cast["asha"]
+    release = rollout_release(["identity", "analytics"], ["patient-web"])
+    all_done(release, cast, clock, ["identity", "analytics"], ["patient-web"])
+    rollback = roll_back(release, sre, "analytics", "Analytics events dropped")
+    states = lambda: {r.component.slug: r.state for r in board(release).in_scope}  # noqa: E731
+    assert states()["analytics"] == "rolling back"
+    with pytest.raises(rs.RolloutError, match="Not done yet: Analytics"):
+        rs.release_complete(release=release, actor=rm, note="Done")
+    clock.shift(dt.timedelta(minutes=7))
+    outcome(rollback, sre)
+    release.refresh_from_db()
+    assert release.status == S.VERIFYING
+    assert states() == {"identity": "done", "analytics": "rolled back", "patient-web": "done"}
+
+    rs.release_complete(release=release, actor=rm, note="Complete without the analytics change")
+    release.refresh_from_db()
+    assert release.status == S.MONITORING and release.completed_at is not None
+    anomaly = rs.anomaly_log(
+        release=release,
+        actor=sre,
+        seen_at=timezone.now(),
+        description="Identity p95 up",
+        severity="low",
+        component=service("identity"),
+    )
+    assert rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV3).release == release
+
+
+def test_metrics_count_the_rolled_back_deployment_failed_and_the_others_not(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["identity", "analytics"], ["patient-web"])
+    all_done(release, cast, clock, ["identity", "analytics"], ["patient-web"])
+    outcome(roll_back(release, sre, "analytics"), sre)
+    failed = {
+        (d.component.slug, d.kind): d.failed
+        for d in Deployment.objects.with_failed().select_related("service", "app")
+    }
+    assert failed == {
+        ("identity", "promotion"): False,
+        ("analytics", "promotion"): True,
+        ("patient-web", "rollout"): False,
+        ("analytics", "rollback"): False,
+    }
+    day = timezone.localdate()
+    figures = metrics(Period(day, day))
+    assert (figures["deployments"], figures["failed_deployments"]) == (4, 1)
+    assert figures["change_failure_rate"] == 0.25
+    assert figures["recovery_hours"]["open_incidents"] == 0
+
+
+def test_a_full_rollback_after_a_partial_one_covers_the_rest_and_ends_the_release(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["identity", "providers"], [])
+    promote(release, "identity", sre, clock)
+    promote(release, "providers", sre, clock)
+    partial = roll_back(release, sre, "providers")
+    with pytest.raises(rs.RolloutError, match="Providers is already being rolled back"):
+        roll_back(release, sre, "providers")
+    outcome(partial, sre)
+    full = rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken too")
+    assert [i.service.slug for i in full.items.all()] == ["identity"]
+    release.refresh_from_db()
+    assert release.status == S.ROLLED_BACK
+    with pytest.raises(rs.RolloutError, match="Rolled back; no rollback"):
+        rs.rollback_start(release=release, actor=sre, scope="full", reason="again")
+
+
+def test_a_rolled_back_service_takes_no_more_steps(cast, clock):
+    sre = cast["kiran"]
+    release = rollout_release(["identity"], [])
+    staged(release, "identity", sre)
+    rs.service_step_record(
+        release=release, service=service("identity"), kind=Step.PROMOTION_STARTED, actor=sre
+    )
+    roll_back(release, sre, "identity", "Promotion hung")
+    with pytest.raises(rs.RolloutError, match="Identity was rolled back"):
+        rs.service_step_record(
+            release=release, service=service("identity"), kind=Step.PROMOTION_FINISHED, actor=sre
+        )
+    assert not Deployment.objects.exists()
+
+
+def test_a_failed_rollback_holds_the_release_until_it_is_rolled_back_again(cast, clock):
+    sre, rm = cast["kiran"], cast["asha"]
+    release = rollout_release(["identity", "analytics"], [])
+    all_done(release, cast, clock, ["identity", "analytics"], [])
+    outcome(roll_back(release, sre, "analytics"), sre, succeeded=False)
+    assert board(release).services[-1].state == "rollback failed"
+    with pytest.raises(rs.RolloutError, match=r"Not done yet: Analytics \(rollback failed\)"):
+        rs.release_complete(release=release, actor=rm, note="Done")
+    outcome(roll_back(release, sre, "analytics"), sre)
+    rs.release_complete(release=release, actor=rm, note="Done")
+
+
 def test_steps_are_refused_before_go_and_after_completion(cast, clock):
     release = rollout_release(["identity"], [])
     Release.objects.filter(pk=release.pk).update(status=S.PLANNED)
     release.refresh_from_db()
-    with pytest.raises(rs.RolloutError, match="no release day steps now"):
+    with pytest.raises(
+        rs.RolloutError, match="Planned; release day steps are recorded while it is Go"
+    ):
         rs.service_step_record(
             release=release,
             service=service("identity"),
@@ -326,6 +447,7 @@ def test_an_anomaly_becomes_a_hotfix_in_one_step_which_fails_the_deployment_it_f
         incident_url="https://incidents.example.com/INC-1",
     )
     assert hotfix.release.is_hotfix and hotfix.production_tag == release.version
+    assert hotfix.components == [service("identity")]  # named in its hotfix notice
     with pytest.raises(rs.RolloutError, match="already became a hotfix"):
         rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV3)
     row = Deployment.objects.with_failed().get(release=release)

@@ -1,6 +1,8 @@
 """The board's views: who may do what, bad input as messages, htmx fragments, query counts."""
 
 import datetime as dt
+import html
+import re
 
 import pytest
 import time_machine
@@ -9,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from releasehub.readiness.models import ManualIntervention
+from releasehub.rollout import services as rs
 from releasehub.rollout.models import RolloutStep, Step
-from tests.factories import rollout_release
+from tests.factories import rollout_release, service
 from tests.rollout.conftest import ALL_APPS, ALL_SERVICES, fire_due
 from tests.rollout.test_release_day import promote
 
@@ -38,7 +41,7 @@ def test_everyone_with_a_login_watches_and_only_sre_or_rm_promote(client, cast):
     as_user(client, cast["kiran"])
     response = client.post(url("service_step", release), data, **HTMX)
     assert response.status_code == 200 and "Deployed to staging recorded" in response.text
-    assert response["HX-Trigger"] == "rollout-changed"
+    assert response["HX-Trigger-After-Swap"] == "rollout-changed"
     assert RolloutStep.objects.count() == 1
 
 
@@ -119,3 +122,143 @@ def test_board_query_count_is_the_same_with_one_and_six_services(client, cast):
         few, many = _count(client, one), _count(client, six)
     assert len(many) == len(few), "\n".join(q["sql"] for q in many.captured_queries)
     print(f"board queries: {len(few)}")
+
+
+def _forms(page: str) -> set[str]:
+    return set(re.findall(r'data-form="([a-z-]+)"', page))
+
+
+def _unavailable(page: str) -> dict[str, str]:
+    """The board's lines saying why an expected action is missing, by action."""
+    found = re.findall(r'data-unavailable="([a-z-]+)"[^>]*><strong>.*?</strong>(.*?)</p>', page)
+    return {name: html.unescape(text).strip() for name, text in found}
+
+
+def _error(response) -> str:
+    (message,) = re.findall(r'<p class="message error" role="alert">(.*?)</p>', response.text)
+    return html.unescape(message)
+
+
+def in_production(release, sre) -> None:
+    """Identity's promotion started (forced past the staging smoke test)."""
+    rs.service_step_record(
+        release=release, service=service("identity"), kind=Step.STAGING_DEPLOYED, actor=sre
+    )
+    rs.service_step_record(
+        release=release,
+        service=service("identity"),
+        kind=Step.PROMOTION_STARTED,
+        actor=sre,
+        note="Config only",
+    )
+
+
+def _board_as(client, user, release) -> str:
+    as_user(client, user)
+    return client.get(url("board", release)).text
+
+
+def test_a_release_at_go_offers_its_steps_and_says_why_the_rest_waits(client, cast):
+    release = rollout_release(["identity"], [])
+    page = _board_as(client, cast["asha"], release)
+    assert _forms(page) == {"service-step", "override", "log"}
+    why = _unavailable(page)
+    assert why["complete"].endswith("is Go; a release is completed while Deploying or Verifying.")
+    assert why["anomaly"].startswith(
+        "Anomalies can be logged once the release is verifying or watched"
+    )
+    assert why["rollback"] == "Nothing of this release is in production to roll back."
+    assert why["health"].startswith("Monitoring observations are recorded once a service")
+
+
+def test_a_rolled_back_release_shows_no_form_the_server_would_refuse_and_says_why(client, cast):
+    sre = cast["kiran"]
+    release = rollout_release(["identity"], ["patient-web"])
+    in_production(release, sre)
+    rollback = rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
+    rs.rollback_result_record(
+        rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
+    )
+    page = _board_as(client, cast["asha"], release)
+    assert _forms(page) == {"log"}
+    why = _unavailable(page)
+    assert set(why) >= {"steps", "complete", "anomaly", "rollback"}
+    assert "is Rolled back" in why["anomaly"]
+    # The line on the board is the server's own refusal, word for word.
+    refused = {
+        "anomaly": (
+            "anomaly",
+            {"seen_at": "2026-12-02T10:00", "description": "x", "severity": "low"},
+        ),
+        "complete": ("complete", {"note": "done"}),
+        "rollback": ("rollback", {"scope": "full", "reason": "again"}),
+        "steps": ("service_step", {"service": "identity", "step": "promotion_finished"}),
+    }
+    for action, (name, data) in refused.items():
+        response = client.post(url(name, release), data, **HTMX)
+        assert _error(response) == why[action], action
+    assert _forms(_board_as(client, sre, release)) == set()
+    assert _forms(_board_as(client, cast["neha"], release)) == set()
+
+
+def test_after_a_partial_rollback_the_board_still_offers_the_watch_and_the_rest(client, cast):
+    sre, rm = cast["kiran"], cast["asha"]
+    with time_machine.travel(dt.datetime(2026, 12, 2, 4, 30, tzinfo=dt.UTC), tick=False) as t:
+        release = rollout_release(["identity", "providers"], [])
+        promote(release, "identity", sre, t)
+        promote(release, "providers", sre, t)
+        rs.release_complete(release=release, actor=rm, note="Done", force_reason="QA out")
+        rollback = rs.rollback_start(
+            release=release,
+            actor=sre,
+            scope="partial",
+            reason="Providers slow",
+            components=[service("providers")],
+        )
+        page = _board_as(client, sre, release)
+        assert _forms(page) == {"rollback-result", "anomaly", "rollback"}
+        assert 'data-service="providers" data-state="rolling back"' in page
+        rs.rollback_result_record(
+            rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
+        )
+        page = _board_as(client, sre, release)
+    assert _forms(page) == {"anomaly", "rollback"}
+    assert 'data-service="providers" data-state="rolled back"' in page
+    rollback_form = page[page.index('data-form="rollback"') :].split("</form>")[0]
+    assert 'value="service:identity"' in rollback_form
+    assert 'value="service:providers"' not in rollback_form
+    assert "Monitoring" in _unavailable(page)["steps"]
+
+
+def _signatures(page: str) -> dict[str, str]:
+    pattern = r'<input type="hidden" name="([a-z]+)" value="([0-9a-f]+)" data-actions-signature>'
+    return dict(re.findall(pattern, page))
+
+
+def test_a_poll_brings_back_the_actions_someone_else_changed_and_nothing_more(client, cast):
+    release = rollout_release(["identity"], [])
+    page = _board_as(client, cast["asha"], release)
+    seen = _signatures(page)
+    assert set(seen) == {"steps", "rollback", "complete", "watch"}
+    assert 'hx-include="[data-actions-signature]"' in page
+    assert "hx-swap-oob" not in client.get(url("board", release), seen, **HTMX).text
+    # The SRE starts the promotion on another board: identity can now be rolled back.
+    sre = cast["kiran"]
+    in_production(release, sre)
+    poll = client.get(url("board", release), seen, **HTMX).text
+    assert poll.lstrip().startswith('<section id="board-status"')
+    assert '<div id="actions-rollback" hx-swap-oob="true">' in poll
+    assert 'data-form="rollback"' in poll
+    fresh = _signatures(_board_as(client, cast["asha"], release))
+    assert "hx-swap-oob" not in client.get(url("board", release), fresh, **HTMX).text
+
+
+def test_an_action_answers_with_the_actions_of_the_state_it_left_the_release_in(client, cast):
+    sre = cast["kiran"]
+    release = rollout_release(["identity"], [])
+    in_production(release, sre)
+    as_user(client, sre)
+    response = client.post(url("rollback", release), {"scope": "full", "reason": "5xx"}, **HTMX)
+    assert "Full rollback started" in response.text
+    assert _forms(response.text) == {"rollback-result"}
+    assert "is Rolled back" in _unavailable(response.text)["steps"]

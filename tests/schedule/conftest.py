@@ -5,7 +5,7 @@ import time_machine
 
 from releasehub.accounts.models import Role
 from releasehub.releases.clock import default_window
-from releasehub.releases.services import release_create
+from releasehub.releases.services.lifecycle import release_create
 from releasehub.schedule.services import claim_due, run_action
 from tests.factories import UserFactory
 

@@ -10,7 +10,12 @@ from releasehub.catalog.models import Service
 from releasehub.notify.models import Outbox
 from releasehub.releases.clock import IST
 from releasehub.releases.models import Release
-from releasehub.releases.services import release_cancel, release_move, release_transition
+from releasehub.releases.services.lifecycle import (
+    release_cancel,
+    release_create,
+    release_move,
+    release_transition,
+)
 from releasehub.schedule import planning
 from releasehub.schedule.models import LIVE_STATUSES, ActionKind, ActionStatus, ScheduledAction
 from releasehub.schedule.selectors import monitoring_window_closed
@@ -58,7 +63,7 @@ def test_t_minus_48h_reminds_checklist_owners_and_the_rm(release, clock):
 
 def test_t_minus_48h_leaves_out_owners_whose_items_are_done(release, clock, people):
     from releasehub.readiness.models import Suite
-    from releasehub.readiness.services import regression_record
+    from releasehub.readiness.services.qa import regression_record
 
     for suite in Suite.values:  # the regression item is computed from these
         regression_record(
@@ -89,7 +94,7 @@ def test_freeze_at_monday_1800_ist_freezes_the_release_and_tells_the_squads(rele
 
 
 def test_freeze_of_a_release_frozen_by_hand_changes_nothing(release, clock, people):
-    release_transition(release, S.FROZEN, actor=people["rm"], reason="early")
+    release_transition(release=release, to=S.FROZEN, actor=people["rm"], reason="early")
     clock.move_to(_ist(2026, 11, 30, 18, 0))
     assert fire_due() == [ActionStatus.SKIPPED, ActionStatus.DONE]  # T-48h too late by now
     row = ScheduledAction.objects.get(release=release, kind=ActionKind.FREEZE)
@@ -129,8 +134,8 @@ def test_go_no_go_reminds_signers_at_0900_and_summarises_for_the_rm_at_0930(rele
 
 
 def test_go_no_go_reminder_skips_those_who_signed(release, clock, people):
-    from releasehub.readiness.selectors import SRE_SLOT
-    from releasehub.readiness.services import signoff_record
+    from releasehub.readiness.panels import SRE_SLOT
+    from releasehub.readiness.services.signoffs import signoff_record
 
     clock.move_to(_ist(2026, 12, 2, 8, 0))
     signoff_record(release=release, actor=people["sre"], slot=SRE_SLOT, decision="go")
@@ -149,8 +154,8 @@ def test_no_outbox_row_for_a_person_without_an_email(release, clock, people):
 def test_each_promoted_service_closes_its_window_15_minutes_later(release, clock, people):
     clock.move_to(_ist(2026, 12, 2, 10, 0))
     fire_due()
-    release_transition(release, S.GO, actor=people["rm"])
-    release_transition(release, S.DEPLOYING, actor=people["rm"])
+    release_transition(release=release, to=S.GO, actor=people["rm"])
+    release_transition(release=release, to=S.DEPLOYING, actor=people["rm"])
     identity = Service.objects.get(slug="identity")
     planning.plan_monitoring_window(release, identity, promoted_at=timezone.now())
     clock.shift(dt.timedelta(minutes=14, seconds=59))
@@ -165,7 +170,7 @@ def test_each_promoted_service_closes_its_window_15_minutes_later(release, clock
 
 
 def test_a_re_promotion_replaces_the_running_window(release, clock, people):
-    release_transition(release, S.DEPLOYING, actor=people["rm"])
+    release_transition(release=release, to=S.DEPLOYING, actor=people["rm"])
     identity = Service.objects.get(slug="identity")
     first = planning.plan_monitoring_window(release, identity, promoted_at=timezone.now())
     second = planning.plan_monitoring_window(release, identity, promoted_at=timezone.now())
@@ -177,7 +182,7 @@ def test_post_release_watch_closes_24h_after_completion(release, clock, people):
     clock.move_to(_ist(2026, 12, 2, 10, 0))
     fire_due()
     for status in (S.GO, S.DEPLOYING, S.VERIFYING, S.MONITORING):
-        release_transition(release, status, actor=people["rm"])
+        release_transition(release=release, to=status, actor=people["rm"])
     row = ScheduledAction.objects.get(kind=ActionKind.POST_RELEASE_WATCH_ENDS)
     assert row.due_at == _ist(2026, 12, 3, 10, 0) and row.grace is None
     clock.move_to(_ist(2026, 12, 3, 10, 0))
@@ -191,7 +196,6 @@ def test_post_release_watch_closes_24h_after_completion(release, clock, people):
 
 
 def test_hotfix_back_merge_is_reminded_every_4_hours_until_confirmed(clock, people):
-    from releasehub.releases.services import release_create
 
     start = timezone.now() + dt.timedelta(hours=1)
     hotfix = release_create(
@@ -235,7 +239,7 @@ def test_moving_a_release_supersedes_its_live_actions_and_plans_the_new_clock(
     fire_due()  # T-48h done: history stays
     new_start = _ist(2026, 12, 16, 10, 0)
     release_move(
-        release,
+        release=release,
         window_start=new_start,
         window_end=new_start + dt.timedelta(hours=2),
         actor=people["rm"],
@@ -266,10 +270,10 @@ def test_moving_a_release_supersedes_its_live_actions_and_plans_the_new_clock(
 def test_a_no_go_moved_to_the_next_train_gets_a_new_clock(release, clock, people):
     clock.move_to(_ist(2026, 12, 2, 9, 40))
     fire_due()
-    release_transition(release, S.NO_GO, actor=people["rm"], reason="Payments not ready")
+    release_transition(release=release, to=S.NO_GO, actor=people["rm"], reason="Payments not ready")
     nxt = _ist(2026, 12, 16, 10, 0)
     release_move(
-        release,
+        release=release,
         window_start=nxt,
         window_end=nxt + dt.timedelta(hours=2),
         actor=people["rm"],
@@ -286,7 +290,7 @@ def test_a_claimed_row_of_a_moved_release_does_nothing(release, clock, people):
     claimed = claim_due(on_claimed=lambda ids: None)
     new_start = _ist(2026, 12, 16, 10, 0)
     release_move(
-        release,
+        release=release,
         window_start=new_start,
         window_end=new_start + dt.timedelta(hours=2),
         actor=people["rm"],
@@ -301,7 +305,7 @@ def test_cancelling_a_release_cancels_its_actions_but_not_an_incident_review(
     release, clock, people
 ):
     review = planning.plan_runbook_review(release=release, due_at=_ist(2026, 12, 5, 10, 0))
-    release_cancel(release, actor=people["rm"], reason="Scope moved to the next train")
+    release_cancel(release=release, actor=people["rm"], reason="Scope moved to the next train")
     statuses = dict(release.actions.exclude(pk=review.pk).values_list("kind", "status"))
     assert set(statuses.values()) == {ActionStatus.CANCELLED}
     review.refresh_from_db()

@@ -17,7 +17,7 @@ from releasehub.celery import app
 from releasehub.notify.models import DeliveryStatus, Outbox
 from releasehub.releases.clock import default_window
 from releasehub.releases.models import Release
-from releasehub.releases.services import release_create
+from releasehub.releases.services.lifecycle import release_create
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from releasehub.schedule.services import LEASE, claim_due, recover_expired_leases
 from tests.factories import UserFactory, next_wednesday

@@ -1,0 +1,14 @@
+"""Reading the other end of a reverse one-to-one, which Django answers with an exception when
+there is no row."""
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+
+
+def one_to_one_or_none(instance: Any, name: str) -> Any:
+    """`instance.<name>`, or None when no row points back (a request not yet decided)."""
+    try:
+        return getattr(instance, name)
+    except ObjectDoesNotExist:
+        return None

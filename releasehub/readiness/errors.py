@@ -1,0 +1,11 @@
+"""What the readiness rules refuse. The messages are shown to the person as they are."""
+
+from releasehub.core.errors import ServiceError
+
+
+class ReadinessError(ServiceError):
+    """A request the readiness rules refuse."""
+
+
+class Conflict(ReadinessError):
+    """Someone recorded the same thing at the same moment; the first one stands."""
