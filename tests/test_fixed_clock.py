@@ -17,7 +17,7 @@ def test_the_clock_starts_at_the_runs_fixed_instant_and_ticks():
 
 
 def test_a_clock_relative_factory_refuses_a_test_not_marked_clock(db):
-    with pytest.raises(RuntimeError, match="mark the test @pytest.mark.clock"):
+    with pytest.raises(RuntimeError, match=r"mark the test @pytest\.mark\.clock"):
         release_in(days=7)
 
 
