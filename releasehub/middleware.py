@@ -22,7 +22,7 @@ class AlwaysNonceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        str(request._csp_nonce)
+        str(request._csp_nonce)  # type: ignore[attr-defined]  # set by Django's CSP middleware
         return self.get_response(request)
 
 
@@ -62,5 +62,5 @@ class RefusalMiddleware:
         if htmx:
             response[REFUSED_HEADER] = "true"
         # Logged above, with who and why; Django's handler would log it a second time.
-        response._has_been_logged = True
+        response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag
         return response

@@ -19,3 +19,31 @@ def test_ruff_lint_is_clean():
 def test_ruff_format_is_clean():
     result = _ruff("format", "--check", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean():
+    # django-stubs checks calls into services (a wrong keyword is an error) and ORM use.
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_catches_a_wrong_keyword_to_a_service(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from releasehub.releases.services.scope import risk_add\n\n\n"
+        "def wrong(release, actor) -> None:\n"
+        "    risk_add(release=release, actor=actor, descripton='typo', mitigation='')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), str(probe)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'Unexpected keyword argument "descripton"' in result.stdout

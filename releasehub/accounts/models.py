@@ -49,7 +49,8 @@ class User(AbstractUser):
 
     @property
     def squads(self) -> list[Squad]:
-        return [a.squad for a in self.assignments if a.role == Role.SQUAD_REP]
+        # A squad representative's assignment always names the squad (a check constraint).
+        return [a.squad for a in self.assignments if a.role == Role.SQUAD_REP and a.squad]
 
     def role_labels(self) -> list[str]:
         """Roles as people read them, e.g. 'Squad Representative (Patient)'."""
@@ -88,7 +89,7 @@ class RoleAssignment(models.Model):
     @property
     def label(self) -> str:
         label = Role(self.role).label
-        return f"{label} ({self.squad.name})" if self.squad_id else label
+        return f"{label} ({self.squad.name})" if self.squad else label
 
 
 class RotaMember(models.Model):

@@ -1,7 +1,11 @@
+"""Evidence every app writes: the timeline of state changes and the ledger of manual
+intervention. Both are append-only: the database refuses UPDATE and DELETE."""
+
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class TimelineEvent(models.Model):
@@ -46,3 +50,40 @@ class TimelineEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Timeline events are append-only; write a new event instead.")
         super().save(*args, **kwargs)
+
+
+class InterventionKind(models.TextChoices):
+    GO_OVERRIDE = "go_override", "Go overriding missing readiness"
+    SKIP = "skip", "Skipped step"
+    FORCE = "force", "Forced step"
+    MANUAL_ROLLBACK = "manual_rollback", "Manual rollback"
+    MANUAL_HEALTH_MARK = "manual_health_mark", "Manual health mark"
+    WINDOW_CUT_SHORT = "window_cut_short", "Monitoring window cut short"
+
+
+class ManualIntervention(models.Model):
+    """A ledger of every human override of the process: metrics count these per release.
+
+    Written by readiness (a Go overriding what blocks it) and rollout (skips, forced steps,
+    windows cut short, manual health marks and rollbacks), so it lives below both. Append-only.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    release = models.ForeignKey(
+        "releases.Release", on_delete=models.PROTECT, related_name="manual_interventions"
+    )
+    kind = models.CharField(max_length=30, choices=InterventionKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    at = models.DateTimeField()
+
+    class Meta:
+        # Moved from readiness with its table, which keeps its rows and append-only triggers.
+        db_table = "readiness_manualintervention"
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(name="intervention_has_reason", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor}"

@@ -1,5 +1,7 @@
 """Fill a template's `{name}` placeholders from a release's data (IST for every time)."""
 
+import re
+from collections.abc import Mapping
 from itertools import groupby
 
 from django.conf import settings
@@ -7,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
 from releasehub.comms.models import PLACEHOLDER_RE, MessageTemplate
+from releasehub.core.relations import one_to_one_or_none
 from releasehub.releases.clock import ist
 from releasehub.releases.models import Hotfix, Release
 from releasehub.rollout.models import Rollback, RollbackItem
@@ -33,14 +36,11 @@ def with_message_data(releases: QuerySet[Release]) -> QuerySet[Release]:
 
 
 def load(release: Release) -> Release:
-    return with_message_data(Release.objects).get(pk=release.pk)
+    return with_message_data(Release.objects.all()).get(pk=release.pk)
 
 
 def _hotfix(release: Release) -> Hotfix | None:
-    try:
-        return release.hotfix
-    except Hotfix.DoesNotExist:
-        return None
+    return one_to_one_or_none(release, "hotfix")
 
 
 def key_updates(release: Release) -> str:
@@ -124,9 +124,14 @@ def values(release: Release) -> dict[str, str | None]:
     }
 
 
-def fill(text: str, data: dict[str, str]) -> str:
-    # Not str.format: a template may not reach attributes, and unknown names stay visible.
-    return PLACEHOLDER_RE.sub(lambda m: data.get(m.group(1), m.group(0)), text)
+def fill(text: str, data: Mapping[str, str | None]) -> str:
+    # Not str.format: a template may not reach attributes, and unknown names stay visible
+    # (render() has refused a template whose facts are None before it gets here).
+    def value(match: re.Match[str]) -> str:
+        found = data.get(match.group(1))
+        return match.group(0) if found is None else found
+
+    return PLACEHOLDER_RE.sub(value, text)
 
 
 # Why a placeholder has no value for a release yet.

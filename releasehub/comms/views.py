@@ -5,7 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from releasehub.comms.models import (
 )
 from releasehub.comms.placeholders import FactNotYet, load
 from releasehub.comms.placeholders import render as render_template
+from releasehub.core.http import AuthedRequest
 from releasehub.notify.selectors import deliveries_for_release
 from releasehub.releases.access import is_rm, release_for
 from releasehub.releases.models import Release
@@ -35,11 +36,11 @@ def _kind(value: str | None) -> MessageKind:
     return MessageKind(value)
 
 
-def _get_release_to_message(request: HttpRequest, code, kind: MessageKind) -> Release:
+def _get_release_to_message(request: AuthedRequest, code, kind: MessageKind) -> Release:
     return release_for(request, code, may=lambda user: selectors.may_send(user, kind))
 
 
-def _not_yet(request: HttpRequest, release: Release, kind: MessageKind, why: str):
+def _not_yet(request: AuthedRequest, release: Release, kind: MessageKind, why: str):
     """A message that would state what is not true yet: back to the release's communications,
     with the reason; nothing is written."""
     messages.error(request, f"{kind.label} not sent: {why}")
@@ -50,7 +51,7 @@ def edits_templates(user: User) -> bool:
     return user.is_staff or is_rm(user)
 
 
-def _get_template_for(request: HttpRequest, kind: str, edit: bool = False) -> MessageTemplate:
+def _get_template_for(request: AuthedRequest, kind: str, edit: bool = False) -> MessageTemplate:
     template = MessageTemplate.objects.filter(kind=_kind(kind)).first()
     if template is None:
         raise Http404("No such template")
@@ -64,7 +65,7 @@ def _get_template_for(request: HttpRequest, kind: str, edit: bool = False) -> Me
 
 @require_GET
 @login_required
-def release_comms(request: HttpRequest, code) -> HttpResponse:
+def release_comms(request: AuthedRequest, code) -> HttpResponse:
     release = release_for(request, code)
     context = {
         "release": release,
@@ -89,7 +90,7 @@ def _compose_page(request, release, kind, form, status=200, fragment=False) -> H
 
 @require_GET
 @login_required
-def compose(request: HttpRequest, code) -> HttpResponse:
+def compose(request: AuthedRequest, code) -> HttpResponse:
     kind = _kind(request.GET.get("kind"))
     release = _get_release_to_message(request, code, kind)
     if why := selectors.send_refusal(release, kind):
@@ -113,7 +114,7 @@ def compose(request: HttpRequest, code) -> HttpResponse:
 
 @require_POST
 @login_required
-def preview(request: HttpRequest, code) -> HttpResponse:
+def preview(request: AuthedRequest, code) -> HttpResponse:
     kind = _kind(request.POST.get("kind"))
     release = _get_release_to_message(request, code, kind)
     form = ComposeForm(request.POST)
@@ -122,7 +123,7 @@ def preview(request: HttpRequest, code) -> HttpResponse:
 
 @require_POST
 @login_required
-def send(request: HttpRequest, code) -> HttpResponse:
+def send(request: AuthedRequest, code) -> HttpResponse:
     kind = _kind(request.POST.get("kind"))
     release = _get_release_to_message(request, code, kind)
     form = ComposeForm(request.POST)
@@ -156,7 +157,7 @@ def send(request: HttpRequest, code) -> HttpResponse:
 
 @require_GET
 @login_required
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "comms/templates.html",
@@ -174,7 +175,7 @@ def _placeholders() -> list[tuple[str, str]]:
 
 @require_GET
 @login_required
-def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
+def template_edit(request: AuthedRequest, kind: str) -> HttpResponse:
     template = _get_template_for(request, kind, edit=True)
     return _template_page(request, template, TemplateForm(instance=template))
 
@@ -186,7 +187,7 @@ def _template_page(request, template, form, status=200) -> HttpResponse:
 
 @require_POST
 @login_required
-def template_save(request: HttpRequest, kind: str) -> HttpResponse:
+def template_save(request: AuthedRequest, kind: str) -> HttpResponse:
     template = _get_template_for(request, kind, edit=True)
     form = TemplateForm(request.POST, instance=MessageTemplate.objects.get(pk=template.pk))
     if not form.is_valid():
@@ -212,7 +213,7 @@ def _markdown(text: str, filename: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def changelog_entry(request: HttpRequest, code) -> HttpResponse:
+def changelog_entry(request: AuthedRequest, code) -> HttpResponse:
     release = release_for(request, code)
     context = {
         "release": release,
@@ -224,18 +225,18 @@ def changelog_entry(request: HttpRequest, code) -> HttpResponse:
 
 @require_GET
 @login_required
-def changelog_entry_download(request: HttpRequest, code) -> HttpResponse:
+def changelog_entry_download(request: AuthedRequest, code) -> HttpResponse:
     release = release_for(request, code)
     return _markdown(changelog.release_entry(release), f"changelog-{release.version}.md")
 
 
 @require_GET
 @login_required
-def changelog_page(request: HttpRequest) -> HttpResponse:
+def changelog_page(request: AuthedRequest) -> HttpResponse:
     return render(request, "comms/changelog.html", {"markdown": changelog.whole()})
 
 
 @require_GET
 @login_required
-def changelog_download(request: HttpRequest) -> HttpResponse:
+def changelog_download(request: AuthedRequest) -> HttpResponse:
     return _markdown(changelog.whole(), "changelog.md")

@@ -15,7 +15,8 @@ def first_error(form: forms.Form) -> str:
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
         label = label or name.replace("_", " ").capitalize()
-        return f"{label}: {errors[0]}" if name != "__all__" else errors[0]
+        message = str(errors[0])
+        return f"{label}: {message}" if name != "__all__" else message
     return "Check the form."
 
 

@@ -13,5 +13,5 @@ if TYPE_CHECKING:
 class AuthedRequest(HttpRequest):
     """After `@login_required` and django-htmx's middleware: never an AnonymousUser."""
 
-    user: "User"  # type: ignore[assignment]
+    user: "User"
     htmx: "HtmxDetails"

@@ -6,6 +6,7 @@ Idempotent: every row is looked up by a natural key first, so running it twice a
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -39,7 +40,8 @@ from releasehub.releases.services.scope import (
 )
 
 # username, full name, roles (role, squad slug or None), RM rota position or None
-PEOPLE = [
+# username, full name, roles (role, squad slug or None), place in the RM rota or None
+PEOPLE: list[tuple[str, str, list[tuple[Role, str | None]], int | None]] = [
     ("asha", "Asha Rao", [(Role.RELEASE_MANAGER, None)], 1),
     ("vikram", "Vikram Shah", [(Role.RELEASE_MANAGER, None)], 2),
     ("meera", "Meera Iyer", [(Role.RELEASE_MANAGER, None)], 3),
@@ -133,7 +135,8 @@ def seed_releases(people: dict[str, User], today: dt.date) -> None:
             summary=f"{train.name}: {day:%d %b %Y}",
         )
         if end < now:
-            _complete(release, release.release_manager, rolled_back=day == rolled_back_date)
+            rm = release.release_manager or people["asha"]
+            _complete(release, rm, rolled_back=day == rolled_back_date)
         if day == hotfix_after:
             seed_hotfix(people, day + dt.timedelta(days=1))
     # The next four occurrences, as the train keeps them.
@@ -256,7 +259,8 @@ def seed_scope(people: dict[str, User], release: Release) -> None:
     apps = {a.slug: a for a in FrontendApp.objects.all()}
     squads = {s.slug: s for s in Squad.objects.all()}
     reps = {"patient": "priya", "doctor": "rahul", "admin": "sana", "shared": "dev"}
-    last_added = min(timezone.now(), release.freeze_at) - dt.timedelta(hours=2)
+    freeze_at = release.freeze_at or release.window_start  # a regular release has a freeze
+    last_added = min(timezone.now(), freeze_at) - dt.timedelta(hours=2)
     for i, (key, title, squad, svc, app, merged, ci) in enumerate(reversed(TICKETS)):
         ticket_add(
             release=release,
@@ -517,7 +521,8 @@ def _scope_everything(release: Release, actor: User, services, apps) -> None:
 
 def _history_day(people: dict[str, User], release: Release, *, rolled_back: bool) -> None:
     """Steps as they happened (the clock of `_complete`), written as imported history."""
-    from releasehub.readiness.models import InterventionKind, ManualIntervention
+    from releasehub.audit.interventions import intervention_record
+    from releasehub.audit.models import InterventionKind
     from releasehub.rollout.models import (
         Deployment,
         DeploymentKind,
@@ -639,7 +644,7 @@ def _history_day(people: dict[str, User], release: Release, *, rolled_back: bool
         started_at=at,
         finished_at=at + 9 * minutes,
     )
-    ManualIntervention.objects.create(
+    intervention_record(
         release=release,
         kind=InterventionKind.MANUAL_ROLLBACK,
         actor=sre,
@@ -651,8 +656,8 @@ def _history_day(people: dict[str, User], release: Release, *, rolled_back: bool
 def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
     """A hotfix on its release day right now: appointments in its monitoring window (the
     countdown runs), payments staged and waiting for it."""
-    from releasehub.rollout import services as rollout
     from releasehub.rollout.models import Step
+    from releasehub.rollout.services.promotion import service_health_record, service_step_record
 
     if Release.objects.filter(kind=Release.Kind.HOTFIX, summary=LIVE_HOTFIX_PROBLEM).exists():
         return
@@ -692,7 +697,7 @@ def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
             steps=f"Redeploy the previous {service.slug} container.",
         )
         for kind, passed in ((Step.STAGING_DEPLOYED, None), (Step.STAGING_SMOKE, True)):
-            rollout.service_step_record(
+            service_step_record(
                 release=release,
                 service=service,
                 kind=kind,
@@ -702,20 +707,20 @@ def _live_hotfix(people: dict[str, User], today: dt.date) -> None:
             )
     appointments = services[0]
     for kind, ago in ((Step.PROMOTION_STARTED, 8), (Step.PROMOTION_FINISHED, 5)):
-        rollout.service_step_record(
+        service_step_record(
             release=release,
             service=appointments,
             kind=kind,
             actor=sre,
             at=now - dt.timedelta(minutes=ago),
         )
-    rollout.service_health_record(
+    service_health_record(
         release=release,
         service=appointments,
         actor=sre,
         healthy=True,
         p95_ms=210,
-        error_rate=0.1,
+        error_rate=Decimal("0.1"),
         link="https://grafana.example.com/d/appointments",
         at=now - dt.timedelta(minutes=2),
     )

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.accounts.models import Role, User
+from releasehub.core.http import AuthedRequest
 from releasehub.flags import selectors, services
 from releasehub.flags.forms import FlagToggleForm
 from releasehub.flags.models import FeatureFlag, FlagStatus
@@ -19,7 +20,7 @@ def toggles_flags(user: User) -> bool:
     return user.has_any_role(Role.RELEASE_MANAGER, Role.SRE)
 
 
-def _get_flag_for(request: HttpRequest, key: str, toggle: bool = False) -> FeatureFlag:
+def _get_flag_for(request: AuthedRequest, key: str, toggle: bool = False) -> FeatureFlag:
     flag = FeatureFlag.objects.select_related("squad").filter(key=key).first()
     if flag is None:
         raise Http404("No such feature flag")
@@ -30,7 +31,7 @@ def _get_flag_for(request: HttpRequest, key: str, toggle: bool = False) -> Featu
 
 @require_GET
 @login_required
-def flag_list(request: HttpRequest) -> HttpResponse:
+def flag_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status")
     status = status if status in FlagStatus.values else None
     context = {"rows": selectors.flag_inventory(status), "status": status}
@@ -49,13 +50,13 @@ def _flag_page(request, flag, form, status=200) -> HttpResponse:
 
 @require_GET
 @login_required
-def flag_detail(request: HttpRequest, key: str) -> HttpResponse:
+def flag_detail(request: AuthedRequest, key: str) -> HttpResponse:
     return _flag_page(request, _get_flag_for(request, key), FlagToggleForm())
 
 
 @require_POST
 @login_required
-def flag_toggle(request: HttpRequest, key: str) -> HttpResponse:
+def flag_toggle(request: AuthedRequest, key: str) -> HttpResponse:
     flag = _get_flag_for(request, key, toggle=True)
     form = FlagToggleForm(request.POST)
     release = None
@@ -83,7 +84,7 @@ def flag_toggle(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def flags_for_release(request: HttpRequest, code) -> HttpResponse:
+def flags_for_release(request: AuthedRequest, code) -> HttpResponse:
     release = release_for(request, code)
     context = {
         "release": release,

@@ -7,6 +7,7 @@ round top on the y axis. Durations are plotted in the unit their largest value r
 import datetime as dt
 import math
 from collections.abc import Callable
+from typing import Any
 
 from releasehub.metrics.durations import humanise_hours, number, reading_unit
 
@@ -15,7 +16,7 @@ WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 40
 MAX_X_LABELS = 8
 
-Axis = tuple[str, float, Callable[[float], str]]  # y title, figure -> plotted amount, text
+Axis = tuple[str, float, Callable[[float], str | None]]  # y title, figure -> plotted amount, text
 
 
 def _count(noun: str) -> Callable[[list[float]], Axis]:
@@ -70,7 +71,7 @@ def bar_chart(
     top = round_top(max((a for a in amounts if a is not None), default=0))
     baseline, right = HEIGHT - BOTTOM, WIDTH - RIGHT
     slot = (right - LEFT) / max(len(amounts), 1)
-    bars = []
+    bars: list[dict[str, Any]] = []
     for n, (amount, label) in enumerate(zip(amounts, labels, strict=True)):
         height = (amount or 0) / top * (baseline - TOP)
         bars.append(

@@ -1,6 +1,7 @@
 """The one reading of a metrics period, for the page, /metrics.json and the CSV exports."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.http import QueryDict
@@ -23,10 +24,8 @@ def _day(day: dt.date) -> str:
 
 _OFFERED = ", ".join(str(d) for d in selectors.PERIOD_DAYS[:-1])
 # What <input type="date"> sends, and the only form the JSON documents.
-_DATE = {
-    "input_formats": ["%Y-%m-%d"],
-    "error_messages": {"invalid": "Enter a date as YYYY-MM-DD."},
-}
+_DATE_FORMATS = ["%Y-%m-%d"]
+_DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
 
 
 class PeriodForm(forms.Form):
@@ -51,9 +50,15 @@ class PeriodForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=f"Custom dates are IST days from {_day(EARLIEST)} to {_day(LATEST)}, "
         "both included, at most three years.",
-        **_DATE,
+        input_formats=_DATE_FORMATS,
+        error_messages=_DATE_ERRORS,
     )
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), **_DATE)
+    end = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=_DATE_FORMATS,
+        error_messages=_DATE_ERRORS,
+    )
     target = forms.ChoiceField(
         required=False,
         label="Service or app",
@@ -66,7 +71,9 @@ class PeriodForm(forms.Form):
             query["days"] = str(DEFAULT_DAYS)
         super().__init__(query)
         self.today = today
-        self.fields["target"].choices = [("", "All services and apps"), *selectors.targets()]
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)  # `fields` is typed as plain Field
+        target.choices = [("", "All services and apps"), *selectors.targets()]
 
     def _clean_bounded(self, name: str) -> dt.date | None:
         day = self.cleaned_data.get(name)
@@ -82,8 +89,9 @@ class PeriodForm(forms.Form):
     def clean_end(self) -> dt.date | None:
         return self._clean_bounded("end")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("days"):
             data["period"] = Period.last(data["days"], self.today)
             return data

@@ -8,6 +8,7 @@ actions and copy checklists, which past releases must not get.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -78,17 +79,20 @@ class _Reader:
             raise HistoryError(f"{path}.{key}", f"must be one of {', '.join(choices)}")
         return value
 
-    def time(self, parent: dict, key: str, path: str, optional: bool = False) -> dt.datetime:
+    def time(self, parent: dict, key: str, path: str) -> dt.datetime:
         value = parent.get(key)
-        if value is None and optional:
-            return None
+        if not isinstance(value, str):
+            raise HistoryError(f"{path}.{key}", f"bad time {value!r}")
         try:
             moment = dt.datetime.fromisoformat(value)
-        except (TypeError, ValueError):
+        except ValueError:
             raise HistoryError(f"{path}.{key}", f"bad time {value!r}") from None
         if moment.tzinfo is None:
             raise HistoryError(f"{path}.{key}", f"bad time {value!r}: no UTC offset")
         return moment
+
+    def optional_time(self, parent: dict, key: str, path: str) -> dt.datetime | None:
+        return None if parent.get(key) is None else self.time(parent, key, path)
 
     def target(self, slug, path: str) -> _Target:
         if slug in self.services:
@@ -118,7 +122,7 @@ def _parse(data) -> tuple[list[dict], list[dict]]:
         if version in seen_versions:
             raise HistoryError(f"{path}.version", f"duplicate key {version!r}")
         seen_versions.add(version)
-        rec = {
+        rec: dict[str, Any] = {
             "version": version,
             "kind": r.text(raw, "kind", path, choices=("regular", "hotfix")),
             "window_start": r.time(raw, "window_start", path),
@@ -140,10 +144,10 @@ def _parse(data) -> tuple[list[dict], list[dict]]:
             dep = r.obj(dep, dpath)
             target = r.target(dep.get("target"), f"{dpath}.target")
             started, finished = r.span(dep, dpath)
-            key = (dep["target"], started)
-            if key in seen_deps:
+            dep_key = (dep["target"], started)
+            if dep_key in seen_deps:
                 raise HistoryError(dpath, f"duplicate key {dep['target']} at {started}")
-            seen_deps.add(key)
+            seen_deps.add(dep_key)
             count = dep.get("manual_interventions", 0)
             if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count < 32768:
                 raise HistoryError(f"{dpath}.manual_interventions", "not a count")
@@ -192,7 +196,7 @@ def _parse(data) -> tuple[list[dict], list[dict]]:
                 raise HistoryError(f"{path}.caused_by.version", "unknown release")
             caused = (version, r.target(cause.get("target"), f"{path}.caused_by.target"))
         detected = r.time(raw, "detected_at", path)
-        resolved = r.time(raw, "resolved_at", path, optional=True)
+        resolved = r.optional_time(raw, "resolved_at", path)
         if resolved is not None and resolved < detected:
             raise HistoryError(f"{path}.resolved_at", "resolved before detected")
         incidents.append(

@@ -6,13 +6,15 @@ import datetime as dt
 import math
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.db.models import Q
 
+from releasehub.audit.models import ManualIntervention
 from releasehub.catalog.models import FrontendApp, Service
-from releasehub.readiness.models import ManualIntervention
 from releasehub.releases.models import Release
 from releasehub.rollout.models import (
     Deployment,
@@ -107,7 +109,8 @@ class History:
 
     deployments: list[Dep]
     ledger: list[tuple[int, dt.datetime]]
-    incidents: list[dict]
+    # Rows of Incident.objects.values(...), read only.
+    incidents: Sequence[Mapping[str, Any]]
     releases_by_target: set[int] | None = None
     completions: dict[int, tuple[dt.datetime, str, dt.datetime]] = field(default_factory=dict)
 
@@ -195,7 +198,7 @@ def _mark_failures(history: History, rolled_back: set, fixes: list) -> None:
     for d in history.deployments:
         by_release_target[d.release_id, d.target].append(d)
         by_release[d.release_id].append(d)
-    incidents_of: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    incidents_of: dict[tuple[int, str], list[Mapping[str, Any]]] = defaultdict(list)
     for i in history.incidents:
         if i["release_id"]:
             incidents_of[i["release_id"], _target_key(i["service__slug"], i["app__slug"])].append(i)
@@ -249,7 +252,7 @@ def figures(history: History, period: Period) -> dict:
     recovered = [
         (d.recovered_at - d.finished_at).total_seconds() / 3600
         for d in history.deployments
-        if d.failed and period.holds(d.recovered_at)
+        if d.failed and d.recovered_at is not None and period.holds(d.recovered_at)
     ]
     completed = {
         r: (kind, start, end)
@@ -298,7 +301,7 @@ def dora_tier(name: str, value: float | None) -> str | None:
     if value is None:
         return None
     if name == "deployments_per_week":
-        bands = ((7, "Elite"), (1, "High"), (12 / 52, "Medium"))
+        bands: tuple[tuple[float, str], ...] = ((7, "Elite"), (1, "High"), (12 / 52, "Medium"))
         return next((tier for floor, tier in bands if value >= floor), "Low")
     if name == "change_failure_rate":
         bands = ((0.05, "Elite"), (0.10, "High"), (0.15, "Medium"))

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.accounts.models import Role, User
+from releasehub.core.http import AuthedRequest
 from releasehub.metrics import charts, selectors
 from releasehub.metrics.forms import PeriodForm
 from releasehub.metrics.importer import HistoryError, import_history
@@ -31,7 +32,7 @@ def _imports_history(user: User) -> bool:
     return user.is_staff or user.has_role(Role.RELEASE_MANAGER)
 
 
-def _check(request: HttpRequest) -> None:
+def _check(request: AuthedRequest) -> None:
     if not _views_metrics(request.user):
         raise PermissionDenied("The metrics are for Leadership, Release Managers and SRE.")
 
@@ -40,7 +41,7 @@ def _today() -> dt.date:
     return timezone.now().astimezone(IST).date()
 
 
-def _form(request: HttpRequest) -> PeriodForm:
+def _form(request: AuthedRequest) -> PeriodForm:
     return PeriodForm(request.GET, today=_today())
 
 
@@ -147,7 +148,7 @@ def _days(figures: dict) -> int:
 
 @login_required
 @require_GET
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: AuthedRequest) -> HttpResponse:
     _check(request)
     form = _form(request)
     context = {"form": form, "may_import": _imports_history(request.user)}
@@ -181,7 +182,7 @@ def page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def as_json(request: HttpRequest) -> JsonResponse:
+def as_json(request: AuthedRequest) -> JsonResponse:
     _check(request)
     form = _form(request)
     if not form.is_valid():
@@ -204,12 +205,12 @@ def _ist(moment: dt.datetime | None) -> str:
 
 
 def _csv_export(
-    view: Callable[[HttpRequest, Period, str | None], HttpResponse],
-) -> Callable[[HttpRequest], HttpResponse]:
+    view: Callable[[AuthedRequest, Period, str | None], HttpResponse],
+) -> Callable[[AuthedRequest], HttpResponse]:
     """Checks the reader and reads the period the one way the page does; a bad period is a 400."""
 
     @functools.wraps(view)
-    def export(request: HttpRequest) -> HttpResponse:
+    def export(request: AuthedRequest) -> HttpResponse:
         _check(request)
         form = _form(request)
         if not form.is_valid():
@@ -222,7 +223,7 @@ def _csv_export(
 
 
 @_csv_export
-def deployments_csv(request: HttpRequest, period: Period, target: str | None) -> HttpResponse:
+def deployments_csv(request: AuthedRequest, period: Period, target: str | None) -> HttpResponse:
     history = selectors.load_history(period, target)
     rows = [
         [
@@ -254,7 +255,7 @@ def deployments_csv(request: HttpRequest, period: Period, target: str | None) ->
 
 
 @_csv_export
-def incidents_csv(request: HttpRequest, period: Period, target: str | None) -> HttpResponse:
+def incidents_csv(request: AuthedRequest, period: Period, target: str | None) -> HttpResponse:
     history = selectors.load_history(period, target)
     rows = [
         [
@@ -285,7 +286,7 @@ def incidents_csv(request: HttpRequest, period: Period, target: str | None) -> H
 
 @login_required
 @require_POST
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthedRequest) -> HttpResponse:
     if not _imports_history(request.user):
         raise PermissionDenied("Only Release Managers and staff import history.")
     upload = request.FILES.get("file")

@@ -90,9 +90,9 @@ class Outbox(models.Model):
     @property
     def cause_label(self) -> str:
         """What sent it, for the delivery log (reads the select_related cause)."""
-        if self.message_id:
+        if self.message:
             return self.message.get_kind_display()
-        return self.action.get_kind_display() if self.action_id else ""
+        return self.action.get_kind_display() if self.action else ""
 
     @property
     def recipient_label(self) -> str:

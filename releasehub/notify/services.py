@@ -136,7 +136,7 @@ def outbox_deliver(outbox_id: int) -> DeliveryStatus | None:
     with transaction.atomic():
         row = Outbox.objects.select_for_update().filter(pk=outbox_id).first()
         if row is None or row.status != DeliveryStatus.PENDING:
-            return row and DeliveryStatus(row.status)
+            return DeliveryStatus(row.status) if row else None
         now = timezone.now()
         row.attempts += 1
         try:

@@ -3,11 +3,12 @@ out nothing of each other's; their sections and panels meet here."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from releasehub.core.http import AuthedRequest
 from releasehub.pages import selectors as pages
 from releasehub.releases import sections, selectors
 from releasehub.releases.access import release_for
@@ -16,7 +17,7 @@ from releasehub.releases.models import Release
 
 @require_GET
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     upcoming = list(
         selectors.with_scope(Release.objects.filter(status__in=Release.OPEN_STATUSES)).order_by(
@@ -50,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def release(request: HttpRequest, code) -> HttpResponse:
+def release(request: AuthedRequest, code) -> HttpResponse:
     """The release ticket: its own sections, with the readiness, comms, timed-action and
     delivery sections of the apps above it."""
     release = release_for(request, code)

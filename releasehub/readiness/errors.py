@@ -9,3 +9,10 @@ class ReadinessError(ServiceError):
 
 class Conflict(ReadinessError):
     """Someone recorded the same thing at the same moment; the first one stands."""
+
+
+def clean_text(value: str, what: str, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ReadinessError(f"{what} is required.")
+    return value

@@ -45,15 +45,6 @@ class Suite(models.TextChoices):
     E2E = "e2e", "End-to-end"
 
 
-class InterventionKind(models.TextChoices):
-    GO_OVERRIDE = "go_override", "Go overriding missing readiness"
-    SKIP = "skip", "Skipped step"
-    FORCE = "force", "Forced step"
-    MANUAL_ROLLBACK = "manual_rollback", "Manual rollback"
-    MANUAL_HEALTH_MARK = "manual_health_mark", "Manual health mark"
-    WINDOW_CUT_SHORT = "window_cut_short", "Monitoring window cut short"
-
-
 class ChecklistTemplateItem(models.Model):
     """One line of a checklist template, edited by staff in the admin.
 
@@ -224,7 +215,8 @@ class GoNoGoDecision(Evidence):
     release = models.ForeignKey("releases.Release", on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=10, choices=SignOffDecision.choices)
     reason = models.TextField(blank=True)
-    # Go recorded although sign-offs or the checklist were not complete (see ManualIntervention).
+    # Go recorded although sign-offs or the checklist were not complete; the override is also a
+    # row of the manual-intervention ledger (audit.ManualIntervention).
     overridden = models.BooleanField(default=False)
 
     class Meta(Evidence.Meta):
@@ -317,25 +309,3 @@ class MeetingAttendee(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
-
-
-class ManualIntervention(models.Model):
-    """A ledger of every human override of the process: metrics count these per release."""
-
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    release = models.ForeignKey(
-        "releases.Release", on_delete=models.PROTECT, related_name="manual_interventions"
-    )
-    kind = models.CharField(max_length=30, choices=InterventionKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
-    at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["at", "id"]
-        constraints = [
-            models.CheckConstraint(name="intervention_has_reason", condition=~Q(reason="")),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} by {self.actor}"

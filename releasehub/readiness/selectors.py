@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from releasehub.accounts.models import Role, User
+from releasehub.audit.models import ManualIntervention
 from releasehub.readiness.evidence import current_of, current_regression
 from releasehub.readiness.models import (
-    ManualIntervention,
     MeetingRecord,
     Phase,
     RegressionResult,

@@ -110,7 +110,7 @@ class ReleaseClock:
             ]
         return [
             Milestone("pre_release_due", "Pre-release checklist due (T-48h)", self.pre_release_due),
-            Milestone("freeze", "Code freeze starts", self.freeze_at),
+            Milestone("freeze", "Code freeze starts", freeze_start(self.window_start)),
             Milestone(
                 "pre_release_meeting", "Pre-release meeting (T-24h)", self.pre_release_meeting
             ),

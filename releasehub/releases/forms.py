@@ -2,6 +2,8 @@
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -48,8 +50,9 @@ class WindowForm(PageForm):
     window_start = forms.DateTimeField(label="Window start (IST)", widget=WindowInput())
     window_end = forms.DateTimeField(label="Window end (IST)", widget=WindowInput())
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("window_start"), data.get("window_end")
         if start and end:
             if end <= start:
@@ -101,11 +104,14 @@ class StatusForm(PageForm):
     def __init__(self, *args, allowed: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if allowed is not None:
-            self.fields["status"].choices = [(s, Release.Status(s).label) for s in allowed]
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)  # `fields` is typed as plain Field
+            status.choices = [(s, Release.Status(s).label) for s in allowed]
 
-    def clean(self):
-        data = super().clean()
-        if data.get("status") in self.NEEDS_REASON and not data.get("reason"):
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("status", "") in self.NEEDS_REASON and not data.get("reason"):
             self.add_error("reason", "Give a reason for this change.")
         return data
 
@@ -145,6 +151,7 @@ class TicketForm(PageForm):
             # Offered: the rep's own squads. Accepted: any squad, so that a forged one reaches
             # the view's access check and is refused (403), not passed off as a typo.
             squad = self.fields["squad"]
+            assert isinstance(squad, forms.ModelChoiceField)
             squad.widget.choices = [("", squad.empty_label), *((s.pk, s) for s in user.squads)]
 
     def clean_key(self) -> str:
@@ -197,19 +204,22 @@ class RollbackPlanForm(PageForm):
     previous = forms.CharField(max_length=120, label="Previous version or flag")
     steps = required_text(max_length=4000)
 
-    def __init__(self, *args, components: list = (), **kwargs):
+    def __init__(self, *args, components: Sequence[Service | FrontendApp] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.components = {self.value_for(c): c for c in components}
-        self.fields["component"].choices = [(k, str(c)) for k, c in self.components.items()]
+        field = self.fields["component"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(k, str(c)) for k, c in self.components.items()]
 
     @staticmethod
     def value_for(component) -> str:
         prefix = "service" if isinstance(component, Service) else "app"
         return f"{prefix}:{component.slug}"
 
-    def clean(self):
-        data = super().clean()
-        component = self.components.get(data.get("component"))
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        component = self.components.get(data.get("component", ""))
         strategy = data.get("strategy")
         if component is not None and strategy:
             allowed = SERVICE_STRATEGIES if isinstance(component, Service) else APP_STRATEGIES
@@ -291,8 +301,11 @@ class HotfixForm(WindowForm):
         super().__init__(*args, **kwargs)
         services = list(Service.objects.filter(active=True))
         apps = list(FrontendApp.objects.filter(active=True))
-        self.catalog = {RollbackPlanForm.value_for(c): c for c in [*services, *apps]}
-        self.fields["components"].choices = [
+        catalog: list[Service | FrontendApp] = [*services, *apps]
+        self.catalog = {RollbackPlanForm.value_for(c): c for c in catalog}
+        field = self.fields["components"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
             ("Services", [(RollbackPlanForm.value_for(c), str(c)) for c in services]),
             ("Frontend apps", [(RollbackPlanForm.value_for(c), str(c)) for c in apps]),
         ]

@@ -5,6 +5,8 @@ An action here answers htmx with its section, plus what else it changed out of b
 POST that worked with a redirect to the page; a plain POST with an error with the one section
 on a page of its own, since only the pages app may build the whole page."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +19,7 @@ from releasehub.core.http import AuthedRequest
 from releasehub.core.relations import one_to_one_or_none
 from releasehub.releases import forms, selectors
 from releasehub.releases.access import capabilities
-from releasehub.releases.models import FollowUp, Release
+from releasehub.releases.models import FollowUp, Hotfix, Release
 from releasehub.releases.services.hotfix import DEPLOYED_STATUSES
 from releasehub.releases.services.lifecycle import TRANSITIONS
 
@@ -75,7 +77,8 @@ def detail_context(request: AuthedRequest, code, bound: dict | None = None) -> d
         code=code,
     )
     now = timezone.now()
-    context = {
+    hotfix: Hotfix | None = one_to_one_or_none(release, "hotfix") if release.is_hotfix else None
+    context: dict[str, Any] = {
         "release": release,
         "now": now,
         "can": capabilities(request.user),
@@ -88,12 +91,12 @@ def detail_context(request: AuthedRequest, code, bound: dict | None = None) -> d
         "missing_plans": selectors.missing_plans(release),
         "squad_ids": {s.pk for s in request.user.squads},
         "timeline": list(release.timeline.select_related("actor")[:100]),
-        "hotfix": one_to_one_or_none(release, "hotfix") if release.is_hotfix else None,
+        "hotfix": hotfix,
     }
-    if context["hotfix"]:
+    if hotfix:
         context["hotfix_deployed"] = release.status in DEPLOYED_STATUSES
         context["follow_ups"] = [
-            {"kind": kind, "label": label, "done": context["hotfix"].follow_up(kind)}
+            {"kind": kind, "label": label, "done": hotfix.follow_up(kind)}
             for kind, label in FollowUp.choices
         ]
     context.update(default_forms(release, request))

@@ -163,10 +163,11 @@ def release_events(release: Release) -> list[CalendarEvent]:
     clock = release.clock
     name = f"{'Hotfix ' if release.is_hotfix else ''}{release.version}"
     events = [CalendarEvent(clock.window_start, "window", f"{name} window", release)]
-    if not release.is_hotfix:
+    freeze_at = clock.freeze_at
+    if freeze_at is not None:  # a hotfix has only its window
         events = [
             CalendarEvent(clock.pre_release_due, "t48", f"T-48h {name}", release),
-            CalendarEvent(clock.freeze_at, "freeze", f"Freeze {name}", release),
+            CalendarEvent(freeze_at, "freeze", f"Freeze {name}", release),
             CalendarEvent(clock.pre_release_meeting, "t24", f"T-24h {name}", release),
             CalendarEvent(clock.go_no_go, "gonogo", f"Go/No-Go {name}", release),
             *events,
@@ -191,9 +192,10 @@ def month_calendar(year: int, month: int) -> tuple[list[list[CalendarDay]], list
     )
     frozen_days: set[dt.date] = set()
     for release in releases:
-        if release.is_hotfix:
+        freeze_at = release.freeze_at
+        if freeze_at is None:  # a hotfix
             continue
-        day = release.freeze_at.astimezone(IST).date()
+        day = freeze_at.astimezone(IST).date()
         while day <= release.window_start.astimezone(IST).date():
             frozen_days.add(day)
             day += dt.timedelta(days=1)

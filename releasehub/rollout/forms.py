@@ -17,6 +17,8 @@ from releasehub.rollout.models import (
 
 MAX_TEXT = 2000
 YES_NO = [("yes", "Yes"), ("no", "No")]
+SERVICE_STEP_CHOICES = [(s.value, s.label) for s in SERVICE_STEPS]
+APP_STEP_CHOICES = [(s.value, s.label) for s in APP_STEPS + APP_AFTER_FULL]
 
 
 def _yes(value: str) -> bool | None:
@@ -30,13 +32,16 @@ def component_key(component: Service | FrontendApp) -> str:
 def component_by_key(key: str) -> Service | FrontendApp | None:
     """`service:identity` or `app:patient-web`, as the board's selects send them."""
     kind, _, slug = (key or "").partition(":")
-    model = {"service": Service, "app": FrontendApp}.get(kind)
-    return model.objects.filter(slug=slug).first() if model else None
+    if kind == "service":
+        return Service.objects.filter(slug=slug).first()
+    if kind == "app":
+        return FrontendApp.objects.filter(slug=slug).first()
+    return None
 
 
 class ServiceStepForm(forms.Form):
     service = forms.SlugField(max_length=50)
-    step = forms.ChoiceField(choices=[(s.value, s.label) for s in SERVICE_STEPS])
+    step = forms.ChoiceField(choices=SERVICE_STEP_CHOICES)
     passed = forms.TypedChoiceField(choices=YES_NO, coerce=_yes, required=False, empty_value=None)
     note = forms.CharField(max_length=MAX_TEXT, required=False)
 
@@ -64,7 +69,7 @@ class OverrideForm(forms.Form):
 
 class AppStepForm(forms.Form):
     app = forms.SlugField(max_length=50)
-    step = forms.ChoiceField(choices=[(s.value, s.label) for s in APP_STEPS + APP_AFTER_FULL])
+    step = forms.ChoiceField(choices=APP_STEP_CHOICES)
     build_id = forms.CharField(label="Build id", max_length=80, required=False)
     link = forms.URLField(label="Build link", max_length=300, required=False, assume_scheme="https")
     percent = forms.IntegerField(label="Canary %", min_value=1, max_value=100, required=False)
@@ -128,17 +133,12 @@ class RollbackForm(forms.Form):
 
     def __init__(self, *args, keys: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["components"].choices = [(k, k) for k in keys]
+        components = self.fields["components"]
+        assert isinstance(components, forms.MultipleChoiceField)
+        components.choices = [(k, k) for k in keys]
 
 
 class RollbackResultForm(forms.Form):
     item = forms.UUIDField()
     steps_performed = forms.CharField(max_length=MAX_TEXT)
     succeeded = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)
-
-
-def first_error(form: forms.Form) -> str:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label or name.replace("_", " ").capitalize()
-        return f"{label}: {errors[0]}" if name != "__all__" else errors[0]
-    return "Check the form."

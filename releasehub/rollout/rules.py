@@ -1,12 +1,15 @@
-"""What may be done on a release's day, written once as the reason it may not ("" when it may).
+"""Who may act on a release's day, and what may be done in which state, written once as the
+reason it may not ("" when it may).
 
-The services raise these reasons (RolloutError) and the board reads the same functions: it shows
-a form only when its reason is empty, and otherwise the reason in its place. So the board never
+The views check the role predicates before anything else (a 403 with nothing changed). The
+services raise the reasons (RolloutError) and the board reads the same functions: it shows a
+form only when its reason is empty, and otherwise the reason in its place. So the board never
 offers what the server refuses, and says why with the server's own words.
 """
 
 from dataclasses import dataclass
 
+from releasehub.accounts.models import Role, User
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.releases.models import Release
 from releasehub.rollout.models import Incident, RollbackItem, Step
@@ -26,6 +29,23 @@ def _is(release: Release) -> str:
 def _either(statuses) -> str:
     labels = [Release.Status(s).label for s in statuses]
     return f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+# Who -----------------------------------------------------------------------------------------
+
+
+def promotes(user: User) -> bool:
+    """The RM and SRE record the steps, overrides, incidents and rollbacks."""
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SRE)
+
+
+def runs_day(user: User) -> bool:
+    """The RM keeps the day's log and completes the release."""
+    return user.has_role(Role.RELEASE_MANAGER)
+
+
+def logs_anomalies(user: User) -> bool:
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SRE, Role.QA_LEAD, Role.SQUAD_REP)
 
 
 # The release as a whole -------------------------------------------------------------------
@@ -121,9 +141,9 @@ class Actions:
     """The board's forms: each shown when `refused[name]` is "", with the choices it offers."""
 
     refused: dict[str, str]
-    step_services: list[Service]
-    step_apps: list[FrontendApp]
-    observable: list[Service]
+    step_services: list[Service | FrontendApp]  # services only
+    step_apps: list[Service | FrontendApp]  # apps only
+    observable: list[Service | FrontendApp]  # services only
     overridable: list[ComponentRow]
     rollable: list[ComponentRow]
     pending_rollback: list[RollbackItem]

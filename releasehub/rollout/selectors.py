@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from releasehub.audit.models import ManualIntervention
 from releasehub.catalog.models import FrontendApp, Service
-from releasehub.readiness.models import GoNoGoDecision, ManualIntervention, SignOffDecision
+from releasehub.readiness.models import GoNoGoDecision, SignOffDecision
 from releasehub.readiness.panels import SmokeState, smoke_state
 from releasehub.releases.models import Release, ScopeTicket
 from releasehub.rollout.models import (
@@ -60,7 +61,7 @@ def current_steps(rows) -> dict[str, RolloutStep]:
     return current
 
 
-def window_states(release: Release) -> dict[int, ScheduledAction]:
+def window_states(release: Release) -> dict[int | None, ScheduledAction]:
     """Per service id, its latest live-or-finished monitoring window (as the schedule's
     `monitoring_window_closed` reads it), for all services in one query."""
     rows = (
@@ -315,8 +316,8 @@ class Board:
     def elapsed(self) -> dt.timedelta | None:
         if self.first_started is None:
             return None
-        end = self.last_full_rollout if self.deployment_duration else self.now
-        return end - self.first_started
+        end = self.last_full_rollout if self.deployment_duration else None
+        return (end or self.now) - self.first_started
 
     @property
     def go_no_go_wait(self) -> dt.timedelta | None:

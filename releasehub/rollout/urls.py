@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path(
         "releases/<uuid:code>/rollout/incidents/resolve/",
-        views.incident_resolve,
+        views.resolve_incident,
         name="incident_resolve",
     ),
     path("releases/<uuid:code>/rollout/rollback/", views.rollback, name="rollback"),

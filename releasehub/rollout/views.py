@@ -6,29 +6,44 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from releasehub.accounts.models import User
 from releasehub.catalog.models import FrontendApp, Service
-from releasehub.core.errors import ServiceError
-from releasehub.releases.access import is_rm, release_for
+from releasehub.core.forms import Outcome, attempt
+from releasehub.core.http import AuthedRequest
+from releasehub.releases.access import release_for
 from releasehub.releases.models import Release
 from releasehub.releases.services.lifecycle import version_suggest
-from releasehub.rollout import forms, rules, services
+from releasehub.rollout import forms, rules
+from releasehub.rollout.errors import RolloutError
 from releasehub.rollout.models import Anomaly, Incident, RollbackItem
 from releasehub.rollout.selectors import Board, board, scope
+from releasehub.rollout.services.frontends import app_step_record
+from releasehub.rollout.services.incidents import (
+    hotfix_from_anomaly,
+    incident_from_anomaly,
+    incident_resolve,
+)
+from releasehub.rollout.services.promotion import (
+    component_skip,
+    service_health_record,
+    service_step_record,
+    service_window_cut_short,
+)
+from releasehub.rollout.services.rollback import rollback_result_record, rollback_start
+from releasehub.rollout.services.watch import anomaly_log, log_add, release_complete
 
 PAGE = "rollout/board.html"
 ACTIONS = "board-actions"
 POLL_SECONDS = 2
 
 
-def _context(request: HttpRequest, release: Release, **extra) -> dict:
-    user: User = request.user
+def _context(request: AuthedRequest, release: Release, **extra) -> dict:
+    user = request.user
     data = board(release)
     actions = rules.board_actions(data)
     return {
@@ -36,9 +51,9 @@ def _context(request: HttpRequest, release: Release, **extra) -> dict:
         "board": data,
         "smoke": data.smoke,
         "poll_seconds": POLL_SECONDS,
-        "may_promote": services.promotes(user),
-        "is_rm": is_rm(user),
-        "logs_anomalies": services.logs_anomalies(user),
+        "may_promote": rules.promotes(user),
+        "runs_day": rules.runs_day(user),
+        "logs_anomalies": rules.logs_anomalies(user),
         "actions": actions,
         "refused": actions.refused,
         "signatures": _signatures(data, actions),
@@ -47,8 +62,8 @@ def _context(request: HttpRequest, release: Release, **extra) -> dict:
         "rollback_keys": _keys(actions.rollable),
         "severities": forms.Severity.choices,
         "anomaly_severities": forms.AnomalySeverity.choices,
-        "service_steps": forms.ServiceStepForm.base_fields["step"].choices,
-        "app_steps": forms.AppStepForm.base_fields["step"].choices,
+        "service_steps": forms.SERVICE_STEP_CHOICES,
+        "app_steps": forms.APP_STEP_CHOICES,
         "tests_results": forms.TargetedTests.choices,
         "suggested_hotfix": version_suggest(
             day=release.window_start.date(), kind=Release.Kind.HOTFIX
@@ -84,11 +99,12 @@ def _keys(rows) -> list[tuple[str, str]]:
     return [(forms.component_key(r.component), r.component.name) for r in rows]
 
 
-def _respond(request: HttpRequest, release: Release, *, error: str = "", notice: str = ""):
+def _respond(request: AuthedRequest, release: Release, outcome: Outcome) -> HttpResponse:
     """htmx: the actions fragment (the status fragment refreshes on the trigger); plain POST:
     redirect, or the page with the error and status 400. Nothing is written on an error."""
     # The service changed its own copy of the release (a status, say): show the stored one.
     release.refresh_from_db()
+    error, notice = outcome.error, outcome.value or ""
     if request.htmx:
         context = _context(request, release, errors={ACTIONS: error}, notice={ACTIONS: notice})
         response = render(request, f"{PAGE}#{ACTIONS}", context)
@@ -104,34 +120,23 @@ def _respond(request: HttpRequest, release: Release, *, error: str = "", notice:
     return redirect(reverse("rollout:board", args=[release.code]))
 
 
-def _run(request: HttpRequest, release: Release, form, action) -> HttpResponse:
-    """Validate `form`, call `action(cleaned_data)` returning the notice; errors as messages."""
-    if not form.is_valid():
-        return _respond(request, release, error=forms.first_error(form))
-    try:
-        notice = action(form.cleaned_data)
-    except ServiceError as e:
-        return _respond(request, release, error=str(e))
-    return _respond(request, release, notice=notice)
-
-
 def _service(slug: str) -> Service:
     service = Service.objects.filter(slug=slug).first()
     if service is None:
-        raise services.RolloutError("Choose a service.")
+        raise RolloutError("Choose a service.")
     return service
 
 
 def _component(key: str) -> Service | FrontendApp:
     component = forms.component_by_key(key)
     if component is None:
-        raise services.RolloutError("Choose a service or app.")
+        raise RolloutError("Choose a service or app.")
     return component
 
 
 @require_GET
 @login_required
-def board_page(request: HttpRequest, code: UUID) -> HttpResponse:
+def board_page(request: AuthedRequest, code: UUID) -> HttpResponse:
     release = release_for(request, code)
     context = _context(request, release)
     if not request.htmx:
@@ -145,11 +150,11 @@ def board_page(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @require_POST
 @login_required
-def service_step(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def service_step(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
-        step = services.service_step_record(
+        step = service_step_record(
             release=release,
             service=_service(data["service"]),
             kind=data["step"],
@@ -159,16 +164,16 @@ def service_step(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return f"{step.service}: {step.get_kind_display()} recorded."
 
-    return _run(request, release, forms.ServiceStepForm(request.POST), act)
+    return _respond(request, release, attempt(forms.ServiceStepForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def health(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def health(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
-        step = services.service_health_record(
+        step = service_health_record(
             release=release,
             service=_service(data["service"]),
             actor=request.user,
@@ -180,41 +185,41 @@ def health(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return f"{step.service}: {'healthy' if step.passed else 'unhealthy'} recorded."
 
-    return _run(request, release, forms.HealthForm(request.POST), act)
+    return _respond(request, release, attempt(forms.HealthForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def override(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def override(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
         component = _component(data["component"])
         if data["action"] == "skip":
-            services.component_skip(
+            component_skip(
                 release=release, component=component, actor=request.user, reason=data["reason"]
             )
             return f"{component} skipped."
         if not isinstance(component, Service):
-            raise services.RolloutError("Only a backend service has a monitoring window.")
-        services.service_window_cut_short(
+            raise RolloutError("Only a backend service has a monitoring window.")
+        service_window_cut_short(
             release=release, service=component, actor=request.user, reason=data["reason"]
         )
         return f"{component}: monitoring window cut short."
 
-    return _run(request, release, forms.OverrideForm(request.POST), act)
+    return _respond(request, release, attempt(forms.OverrideForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def app_step(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def app_step(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
         app = FrontendApp.objects.filter(slug=data["app"]).first()
         if app is None:
-            raise services.RolloutError("Choose a frontend app.")
-        step = services.app_step_record(
+            raise RolloutError("Choose a frontend app.")
+        step = app_step_record(
             release=release,
             app=app,
             kind=data["step"],
@@ -227,41 +232,41 @@ def app_step(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return f"{app}: {step.get_kind_display()} recorded."
 
-    return _run(request, release, forms.AppStepForm(request.POST), act)
+    return _respond(request, release, attempt(forms.AppStepForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def log(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, is_rm)
+def log(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.runs_day)
 
     def act(data: dict) -> str:
-        services.log_add(release=release, actor=request.user, note=data["note"])
+        log_add(release=release, actor=request.user, note=data["note"])
         return "Logged."
 
-    return _run(request, release, forms.LogForm(request.POST), act)
+    return _respond(request, release, attempt(forms.LogForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def complete(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, is_rm)
+def complete(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.runs_day)
 
     def act(data: dict) -> str:
-        services.release_complete(release=release, actor=request.user, **data)
+        release_complete(release=release, actor=request.user, **data)
         return "Release completed: the 24-hour post-release watch has started."
 
-    return _run(request, release, forms.CompleteForm(request.POST), act)
+    return _respond(request, release, attempt(forms.CompleteForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def anomaly(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.logs_anomalies)
+def anomaly(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.logs_anomalies)
 
     def act(data: dict) -> str:
         component = _component(data["component"]) if data["component"] else None
-        services.anomaly_log(
+        anomaly_log(
             release=release,
             actor=request.user,
             seen_at=data["seen_at"],
@@ -271,7 +276,7 @@ def anomaly(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return "Anomaly logged."
 
-    return _run(request, release, forms.AnomalyForm(request.POST), act)
+    return _respond(request, release, attempt(forms.AnomalyForm(request.POST), act))
 
 
 def _anomaly(release: Release, code: UUID) -> Anomaly:
@@ -279,18 +284,18 @@ def _anomaly(release: Release, code: UUID) -> Anomaly:
         release=release, code=code
     )
     if not found:
-        raise services.RolloutError("Choose an anomaly of this release.")
+        raise RolloutError("Choose an anomaly of this release.")
     return found[0]
 
 
 @require_POST
 @login_required
-def anomaly_incident(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def anomaly_incident(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
-        incident = services.incident_from_anomaly(
-            _anomaly(release, data["anomaly"]),
+        incident = incident_from_anomaly(
+            anomaly=_anomaly(release, data["anomaly"]),
             actor=request.user,
             severity=data["severity"],
             title=data["title"],
@@ -298,44 +303,47 @@ def anomaly_incident(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return f"Incident recorded: {incident}."
 
-    return _run(request, release, forms.AnomalyIncidentForm(request.POST), act)
+    return _respond(request, release, attempt(forms.AnomalyIncidentForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def anomaly_hotfix(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def anomaly_hotfix(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
-        hotfix = services.hotfix_from_anomaly(
-            _anomaly(release, data.pop("anomaly")), actor=request.user, **data
+        hotfix = hotfix_from_anomaly(
+            anomaly=_anomaly(release, data.pop("anomaly")), actor=request.user, **data
         )
         return f"Hotfix {hotfix.release.version} requested; it waits for RM approval."
 
-    return _run(request, release, forms.AnomalyHotfixForm(request.POST), act)
+    return _respond(request, release, attempt(forms.AnomalyHotfixForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def incident_resolve(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def resolve_incident(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
         incident = Incident.objects.filter(release=release, code=data["incident"]).first()
         if incident is None:
-            raise services.RolloutError("Choose an incident of this release.")
-        services.incident_resolve(
-            incident, actor=request.user, resolved_at=data["resolved_at"], note=data["note"]
+            raise RolloutError("Choose an incident of this release.")
+        incident_resolve(
+            incident=incident,
+            actor=request.user,
+            resolved_at=data["resolved_at"],
+            note=data["note"],
         )
         return f"{incident} resolved."
 
-    return _run(request, release, forms.IncidentResolveForm(request.POST), act)
+    return _respond(request, release, attempt(forms.IncidentResolveForm(request.POST), act))
 
 
 @require_POST
 @login_required
-def rollback(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def rollback(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
     keys = [k for k, _ in _context_keys(release)]
 
     def act(data: dict) -> str:
@@ -343,8 +351,8 @@ def rollback(request: HttpRequest, code: UUID) -> HttpResponse:
         if data["incident"]:
             incident = Incident.objects.filter(release=release, code=data["incident"]).first()
             if incident is None:
-                raise services.RolloutError("Choose an incident of this release.")
-        row = services.rollback_start(
+                raise RolloutError("Choose an incident of this release.")
+        row = rollback_start(
             release=release,
             actor=request.user,
             scope=data["scope"],
@@ -354,7 +362,7 @@ def rollback(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         return f"{row.get_scope_display()} rollback started; record each outcome below."
 
-    return _run(request, release, forms.RollbackForm(request.POST, keys=keys), act)
+    return _respond(request, release, attempt(forms.RollbackForm(request.POST, keys=keys), act))
 
 
 def _context_keys(release: Release) -> list[tuple[str, str]]:
@@ -364,8 +372,8 @@ def _context_keys(release: Release) -> list[tuple[str, str]]:
 
 @require_POST
 @login_required
-def rollback_result(request: HttpRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, services.promotes)
+def rollback_result(request: AuthedRequest, code: UUID) -> HttpResponse:
+    release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
         item = (
@@ -374,13 +382,13 @@ def rollback_result(request: HttpRequest, code: UUID) -> HttpResponse:
             .first()
         )
         if item is None:
-            raise services.RolloutError("Choose a service or app of the rollback.")
-        services.rollback_result_record(
-            item,
+            raise RolloutError("Choose a service or app of the rollback.")
+        rollback_result_record(
+            item=item,
             actor=request.user,
             steps_performed=data["steps_performed"],
             succeeded=data["succeeded"],
         )
         return f"Rollback of {item.component} recorded."
 
-    return _run(request, release, forms.RollbackResultForm(request.POST), act)
+    return _respond(request, release, attempt(forms.RollbackResultForm(request.POST), act))

@@ -97,11 +97,24 @@ def _event(action: ScheduledAction, verb: str, summary: str, target=None) -> Non
     record_event(verb=verb, target=target or release or action, release=release, summary=summary)
 
 
+def _release_of(action: ScheduledAction) -> Release:
+    """Planning gives every kind but the quarterly runbook review a release."""
+    if action.release is None:
+        raise ValueError(f"timed action {action.pk} ({action.kind}) has no release")
+    return action.release
+
+
+def _service_of(action: ScheduledAction) -> Service:
+    if action.service is None:
+        raise ValueError(f"timed action {action.pk} ({action.kind}) has no service")
+    return action.service
+
+
 # Effects ------------------------------------------------------------------------------------
 
 
 def freeze(action: ScheduledAction) -> str:
-    release = action.release
+    release = _release_of(action)
     if release.status != S.PLANNED:
         # Frozen early by hand, or already past Go/No-Go: there is nothing left to freeze.
         return f"Release was already {release.get_status_display()}; nothing to freeze."
@@ -120,7 +133,7 @@ def freeze(action: ScheduledAction) -> str:
 
 
 def pre_release_due(action: ScheduledAction) -> str:
-    release = action.release
+    release = _release_of(action)
     freeze_at = release.clock.freeze_at
     sent = _notify(
         action,
@@ -138,7 +151,7 @@ def pre_release_due(action: ScheduledAction) -> str:
 
 
 def pre_release_meeting(action: ScheduledAction) -> str:
-    release = action.release
+    release = _release_of(action)
     sent = _notify(
         action,
         pre_release_meeting_recipients(release),
@@ -159,7 +172,7 @@ def pre_release_meeting(action: ScheduledAction) -> str:
 
 
 def go_no_go_reminder(action: ScheduledAction) -> str:
-    release = action.release
+    release = _release_of(action)
     if release.status not in (S.PLANNED, S.FROZEN):
         return f"Release is {release.get_status_display()}; no sign-off reminder needed."
     go_no_go = release.clock.go_no_go
@@ -174,7 +187,7 @@ def go_no_go_reminder(action: ScheduledAction) -> str:
 
 
 def go_no_go_summary(action: ScheduledAction) -> str:
-    release = action.release
+    release = _release_of(action)
     if release.status not in (S.PLANNED, S.FROZEN):
         return f"Release is {release.get_status_display()}; decision already recorded."
     sent = _notify(
@@ -191,7 +204,7 @@ def go_no_go_summary(action: ScheduledAction) -> str:
 
 
 def monitoring_window_closes(action: ScheduledAction) -> str:
-    release, service = action.release, action.service
+    release, service = _release_of(action), _service_of(action)
     following = (
         Service.objects.filter(active=True, promotion_order__gt=service.promotion_order)
         .order_by("promotion_order")
@@ -216,7 +229,7 @@ def monitoring_window_closes(action: ScheduledAction) -> str:
 
 
 def post_release_watch_ends(action: ScheduledAction) -> str:
-    release = action.release
+    release = _release_of(action)
     if release.status == S.MONITORING:
         release_transition(
             release=release, to=S.COMPLETED, actor=None, reason="24-hour post-release watch ended"
@@ -243,7 +256,7 @@ def back_merge_confirmed(release: Release) -> bool:
 
 
 def back_merge_reminder(action: ScheduledAction) -> str:
-    release = action.release
+    release = _release_of(action)
     if back_merge_confirmed(release):
         return "Back-merge already confirmed; reminders stop."
     sent = _notify(

@@ -54,18 +54,20 @@ def planned_actions(release: Release) -> list[tuple[str, dt.datetime, dt.timedel
         return []
     if release.status == Release.Status.MONITORING:
         # Closing the watch moves the release on, so it is never skipped however late.
-        watch_ends = release.completed_at + POST_RELEASE_WATCH
-        return [(ActionKind.POST_RELEASE_WATCH_ENDS, watch_ends, None)]
+        completed_at = release.completed_at or timezone.now()  # set by the same transition
+        return [(ActionKind.POST_RELEASE_WATCH_ENDS, completed_at + POST_RELEASE_WATCH, None)]
     if release.is_hotfix:
         return []
     clock = release.clock
-    return [
+    milestones = [
         (ActionKind.PRE_RELEASE_DUE, clock.pre_release_due, REMINDER_GRACE),
         (ActionKind.FREEZE, clock.freeze_at, None),
         (ActionKind.PRE_RELEASE_MEETING, clock.pre_release_meeting, REMINDER_GRACE),
         (ActionKind.GO_NO_GO_REMINDER, clock.go_no_go_reminder, GO_NO_GO_GRACE),
         (ActionKind.GO_NO_GO_SUMMARY, clock.go_no_go, GO_NO_GO_GRACE),
     ]
+    # A milestone the release does not have (no freeze) is not planned.
+    return [(kind, due, grace) for kind, due, grace in milestones if due is not None]
 
 
 def _lock(release: Release) -> None:

@@ -111,7 +111,11 @@ def _finish(action: ScheduledAction, status: str, now: dt.datetime, note: str = 
 
 def _continue_series(action: ScheduledAction, now: dt.datetime) -> None:
     # Back-merge reminders repeat until the back-merge is confirmed: each plans the next.
-    if action.kind == ActionKind.BACK_MERGE_REMINDER and not back_merge_confirmed(action.release):
+    if (
+        action.kind == ActionKind.BACK_MERGE_REMINDER
+        and action.release is not None
+        and not back_merge_confirmed(action.release)
+    ):
         plan_next_back_merge_reminder(action, now)
 
 
@@ -123,12 +127,15 @@ def run_action(action_id: int) -> str | None:
     )
     with transaction.atomic():
         # Release first, then the row: the order every planner uses, so no deadlock.
-        release = None
+        release: Release | None = None
         if release_id is not None:
             # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
-            release = Release.objects.select_for_update(of=("self",))
-            release = release.select_related("release_manager")
-            release = release.filter(pk=release_id).first()
+            release = (
+                Release.objects.select_for_update(of=("self",))
+                .select_related("release_manager")
+                .filter(pk=release_id)
+                .first()
+            )
         action = (
             ScheduledAction.objects.select_for_update(of=("self",))
             .select_related("service")
@@ -163,7 +170,8 @@ def run_action(action_id: int) -> str | None:
 
 
 def _skip(action: ScheduledAction, now: dt.datetime, late: dt.timedelta) -> None:
-    note = f"Skipped: {_human(late)} late, past its grace of {_human(action.grace)}."
+    grace = action.grace or dt.timedelta(0)  # only rows with a grace are skipped
+    note = f"Skipped: {_human(late)} late, past its grace of {_human(grace)}."
     _finish(action, ActionStatus.SKIPPED, now, note)
     log.warning("timed action %s (%s) skipped: %s", action.pk, action.kind, note)
     record_event(

@@ -1,25 +1,26 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.accounts.models import Role
+from releasehub.core.http import AuthedRequest
 from releasehub.schedule.models import ScheduledAction
 from releasehub.schedule.selectors import overdue_count, overview
 from releasehub.schedule.services import action_retry
 
 
-def _require_sre_or_staff(request: HttpRequest) -> None:
+def _require_sre_or_staff(request: AuthedRequest) -> None:
     if not (request.user.is_staff or request.user.has_role(Role.SRE)):
         raise PermissionDenied("Timed actions are for SRE and staff.")
 
 
 @require_GET
 @login_required
-def action_overview(request: HttpRequest) -> HttpResponse:
+def action_overview(request: AuthedRequest) -> HttpResponse:
     _require_sre_or_staff(request)
     now = timezone.now()
     context = {**overview(now), "now": now, "overdue_total": overdue_count(now)}
@@ -31,7 +32,7 @@ def action_overview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def action_retry_view(request: HttpRequest, code) -> HttpResponse:
+def action_retry_view(request: AuthedRequest, code) -> HttpResponse:
     _require_sre_or_staff(request)
     action = get_object_or_404(ScheduledAction, code=code)
     if action_retry(action, actor=request.user):

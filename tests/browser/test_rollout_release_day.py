@@ -12,9 +12,11 @@ from playwright.sync_api import expect
 from releasehub.readiness.models import ChecklistItem, Phase
 from releasehub.readiness.services.qa import smoke_record
 from releasehub.releases.clock import IST
-from releasehub.rollout import services as rs
 from releasehub.rollout import views
 from releasehub.rollout.models import Deployment, Step
+from releasehub.rollout.services.frontends import app_step_record
+from releasehub.rollout.services.promotion import service_health_record, service_step_record
+from releasehub.rollout.services.watch import release_complete
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from releasehub.schedule.services import LEASE, run_action
 from tests.factories import app, readiness_cast, rollout_release, service
@@ -91,7 +93,7 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
     release = rollout_release(["identity", "providers"], ["patient-web"])
     # Staging evidence for providers is recorded before anyone opens the board.
     for kind, passed in ((Step.STAGING_DEPLOYED, None), (Step.STAGING_SMOKE, True)):
-        rs.service_step_record(
+        service_step_record(
             release=release,
             service=service("providers"),
             kind=kind,
@@ -222,13 +224,13 @@ def through_the_day(release, cast, clock, services: list[str], apps: list[str]) 
     for slug in services:
         for kind in (Step.STAGING_DEPLOYED, Step.STAGING_SMOKE, Step.PROMOTION_STARTED):
             passed = True if kind == Step.STAGING_SMOKE else None
-            rs.service_step_record(
+            service_step_record(
                 release=release, service=service(slug), kind=kind, actor=sre, passed=passed
             )
-        rs.service_step_record(
+        service_step_record(
             release=release, service=service(slug), kind=Step.PROMOTION_FINISHED, actor=sre
         )
-        rs.service_health_record(
+        service_health_record(
             release=release,
             service=service(slug),
             actor=sre,
@@ -238,14 +240,14 @@ def through_the_day(release, cast, clock, services: list[str], apps: list[str]) 
         )
         close_window(clock, release, slug)
     for slug in apps:
-        rs.app_step_record(
+        app_step_record(
             release=release, app=app(slug), kind=Step.BUILD_TRIGGERED, actor=sre, build_id="b1"
         )
-        rs.app_step_record(
+        app_step_record(
             release=release, app=app(slug), kind=Step.CANARY_STARTED, actor=sre, percent=5
         )
         for kind in (Step.CANARY_VALIDATED, Step.FULL_ROLLOUT):
-            rs.app_step_record(release=release, app=app(slug), kind=kind, actor=sre)
+            app_step_record(release=release, app=app(slug), kind=kind, actor=sre)
     for item in ChecklistItem.objects.filter(release=release, phase=Phase.SMOKE):
         smoke_record(item=item, actor=cast["neha"], outcome="passed")
 
@@ -299,7 +301,7 @@ def test_the_board_offers_only_what_the_release_can_take_and_says_why(new_page, 
     cast = readiness_cast()
     release = rollout_release(["identity"], [])
     through_the_day(release, cast, fixed_clock, ["identity"], [])
-    rs.release_complete(release=release, actor=cast["asha"], note="All green")
+    release_complete(release=release, actor=cast["asha"], note="All green")
     rm = board(new_page, "asha", release)
     sre = board(new_page, "kiran", release)
     expect(rm.locator("[data-form=anomaly]")).to_be_visible()

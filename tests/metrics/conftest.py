@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 
 from releasehub.accounts.models import Role
+from releasehub.audit.models import InterventionKind, ManualIntervention
 from releasehub.metrics.importer import import_actor, import_history
-from releasehub.readiness.models import InterventionKind, ManualIntervention
 from releasehub.releases.models import Release
 from tests.factories import readiness_reference_data, user_with
 from tests.metrics.history import HISTORY

@@ -3,11 +3,11 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from releasehub.audit.models import ManualIntervention
 from releasehub.readiness.models import (
     ChecklistItem,
     ChecklistItemUpdate,
     GoNoGoDecision,
-    ManualIntervention,
     MeetingRecord,
     RegressionResult,
     SignOff,

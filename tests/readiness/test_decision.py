@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from releasehub.audit.models import TimelineEvent
+from releasehub.audit.models import InterventionKind, ManualIntervention, TimelineEvent
 from releasehub.readiness.errors import ReadinessError
-from releasehub.readiness.models import GoNoGoDecision, InterventionKind, ManualIntervention
+from releasehub.readiness.models import GoNoGoDecision
 from releasehub.readiness.panels import go_no_go_state
 from releasehub.readiness.services.decision import NotReady, go_no_go_decide
 from releasehub.releases.clock import IST, default_window

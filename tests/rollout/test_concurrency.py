@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from releasehub.rollout import services as rs
+from releasehub.rollout.errors import RolloutError
 from releasehub.rollout.models import Deployment, Rollback, RollbackItem, RolloutStep, Step
+from releasehub.rollout.services.promotion import service_health_record, service_step_record
+from releasehub.rollout.services.rollback import rollback_result_record, rollback_start
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import readiness_cast, rollout_release, service
 
@@ -23,7 +25,7 @@ def _race(calls) -> list[str]:
             barrier.wait()
             call()
             results.append("ok")
-        except rs.RolloutError as e:
+        except RolloutError as e:
             results.append(str(e))
         finally:
             connection.close()
@@ -37,7 +39,7 @@ def _race(calls) -> list[str]:
 
 
 def _step(release, slug, kind, actor, **kw):
-    return lambda: rs.service_step_record(
+    return lambda: service_step_record(
         release=release, service=service(slug), kind=kind, actor=actor, **kw
     )
 
@@ -55,7 +57,7 @@ def test_only_the_next_service_starts_when_everyone_promotes_at_once(postgres):
     slugs = ["identity", "providers", "appointments", "payments"]
     release = rollout_release(slugs, [])
     _through_window(release, "identity", sre)
-    rs.service_health_record(
+    service_health_record(
         release=release,
         service=service("identity"),
         actor=sre,
@@ -103,14 +105,14 @@ def test_two_partial_rollbacks_of_one_service_at_once_make_one_and_two_full_ones
 
     def roll_back(who, scope):
         components = [service("identity")] if scope == "partial" else None
-        return lambda: rs.rollback_start(
+        return lambda: rollback_start(
             release=release, actor=who, scope=scope, reason="5xx", components=components
         )
 
     results = _race([roll_back(sre, "partial"), roll_back(rm, "partial")])
     assert sorted(results) == ["Identity is already being rolled back.", "ok"]
-    rs.rollback_result_record(
-        RollbackItem.objects.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
+    rollback_result_record(
+        item=RollbackItem.objects.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
     )
     _step(release, "providers", Step.STAGING_DEPLOYED, sre)()
     _step(release, "providers", Step.PROMOTION_STARTED, sre, note="Hotfix for login")()

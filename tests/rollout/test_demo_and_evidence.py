@@ -52,7 +52,7 @@ def test_the_demo_has_a_completed_a_rolled_back_and_a_live_release_day(seeded, c
 
 def test_steps_and_deployments_refuse_update_and_delete(cast):
     release = rollout_release(["identity"], [])
-    from releasehub.rollout.services import service_step_record
+    from releasehub.rollout.services.promotion import service_step_record
 
     step = service_step_record(
         release=release,

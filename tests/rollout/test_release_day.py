@@ -8,14 +8,29 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from releasehub.audit.models import TimelineEvent
+from releasehub.audit.models import InterventionKind, ManualIntervention, TimelineEvent
 from releasehub.metrics.selectors import Period, metrics
-from releasehub.readiness.models import ChecklistItem, InterventionKind, ManualIntervention, Phase
+from releasehub.readiness.models import ChecklistItem, Phase
 from releasehub.readiness.services.qa import smoke_record
 from releasehub.releases.models import Release
-from releasehub.rollout import services as rs
+from releasehub.rollout.errors import RolloutError
 from releasehub.rollout.models import Deployment, DeploymentKind, RolloutStep, Severity, Step
 from releasehub.rollout.selectors import board
+from releasehub.rollout.services.frontends import app_step_record
+from releasehub.rollout.services.incidents import (
+    hotfix_from_anomaly,
+    incident_from_anomaly,
+    incident_record,
+    incident_resolve,
+)
+from releasehub.rollout.services.promotion import (
+    component_skip,
+    service_health_record,
+    service_step_record,
+    service_window_cut_short,
+)
+from releasehub.rollout.services.rollback import rollback_result_record, rollback_start
+from releasehub.rollout.services.watch import anomaly_log, release_complete
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from tests.factories import app, rollout_release, service
 from tests.rollout.conftest import fire_due
@@ -32,7 +47,7 @@ def clock():
 
 def staged(release, slug, sre):
     for kind, passed in ((Step.STAGING_DEPLOYED, None), (Step.STAGING_SMOKE, True)):
-        rs.service_step_record(
+        service_step_record(
             release=release, service=service(slug), kind=kind, actor=sre, passed=passed
         )
 
@@ -40,8 +55,8 @@ def staged(release, slug, sre):
 def promote(release, slug, sre, clock, *, healthy=True, close=True):
     staged(release, slug, sre)
     for kind in (Step.PROMOTION_STARTED, Step.PROMOTION_FINISHED):
-        rs.service_step_record(release=release, service=service(slug), kind=kind, actor=sre)
-    rs.service_health_record(
+        service_step_record(release=release, service=service(slug), kind=kind, actor=sre)
+    service_health_record(
         release=release,
         service=service(slug),
         actor=sre,
@@ -56,30 +71,30 @@ def promote(release, slug, sre, clock, *, healthy=True, close=True):
 
 def roll_out(release, slug, sre):
     a = app(slug)
-    rs.app_step_record(release=release, app=a, kind=Step.BUILD_TRIGGERED, actor=sre, build_id="b1")
-    rs.app_step_record(release=release, app=a, kind=Step.CANARY_STARTED, actor=sre, percent=5)
-    rs.app_step_record(release=release, app=a, kind=Step.CANARY_VALIDATED, actor=sre)
-    rs.app_step_record(release=release, app=a, kind=Step.FULL_ROLLOUT, actor=sre)
+    app_step_record(release=release, app=a, kind=Step.BUILD_TRIGGERED, actor=sre, build_id="b1")
+    app_step_record(release=release, app=a, kind=Step.CANARY_STARTED, actor=sre, percent=5)
+    app_step_record(release=release, app=a, kind=Step.CANARY_VALIDATED, actor=sre)
+    app_step_record(release=release, app=a, kind=Step.FULL_ROLLOUT, actor=sre)
 
 
 def test_promotions_follow_the_catalog_order_and_wait_for_a_healthy_closed_window(cast, clock):
     sre = cast["kiran"]
     release = rollout_release(["providers", "identity"], [])
     staged(release, "providers", sre)
-    with pytest.raises(rs.RolloutError, match="Identity has not finished"):
-        rs.service_step_record(
+    with pytest.raises(RolloutError, match="Identity has not finished"):
+        service_step_record(
             release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
         )
     promote(release, "identity", sre, clock, close=False)
     release.refresh_from_db()
     assert release.status == S.DEPLOYING
-    with pytest.raises(rs.RolloutError, match="monitoring window is still open"):
-        rs.service_step_record(
+    with pytest.raises(RolloutError, match="monitoring window is still open"):
+        service_step_record(
             release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
         )
     clock.shift(dt.timedelta(minutes=16))
     assert fire_due() == [ActionStatus.DONE]
-    rs.service_step_record(
+    service_step_record(
         release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
     )
     assert Deployment.objects.filter(kind=DeploymentKind.PROMOTION).count() == 1
@@ -90,11 +105,11 @@ def test_an_unhealthy_observation_blocks_the_next_promotion_until_a_healthy_one(
     release = rollout_release(["identity", "providers"], [])
     promote(release, "identity", sre, clock, healthy=False)
     staged(release, "providers", sre)
-    with pytest.raises(rs.RolloutError, match="observed unhealthy"):
-        rs.service_step_record(
+    with pytest.raises(RolloutError, match="observed unhealthy"):
+        service_step_record(
             release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
         )
-    rs.service_health_record(
+    service_health_record(
         release=release,
         service=service("identity"),
         actor=sre,
@@ -102,7 +117,7 @@ def test_an_unhealthy_observation_blocks_the_next_promotion_until_a_healthy_one(
         p95_ms=90,
         error_rate=Decimal("0.1"),
     )
-    rs.service_step_record(
+    service_step_record(
         release=release, service=service("providers"), kind=Step.PROMOTION_STARTED, actor=sre
     )
 
@@ -120,41 +135,39 @@ def test_cutting_short_skipping_forcing_and_manual_health_are_ledger_rows(cast, 
     sre, rm = cast["kiran"], cast["asha"]
     release = rollout_release(["identity", "providers", "appointments"], [])
     promote(release, "identity", sre, clock, close=False)
-    with pytest.raises(rs.RolloutError, match="needs a reason"):
-        rs.service_window_cut_short(
-            release=release, service=service("identity"), actor=rm, reason=" "
-        )
-    rs.service_window_cut_short(
+    with pytest.raises(RolloutError, match="needs a reason"):
+        service_window_cut_short(release=release, service=service("identity"), actor=rm, reason=" ")
+    service_window_cut_short(
         release=release, service=service("identity"), actor=rm, reason="Dashboards flat"
     )
-    rs.component_skip(
+    component_skip(
         release=release, component=service("providers"), actor=rm, reason="No change after all"
     )
-    rs.service_step_record(
+    service_step_record(
         release=release, service=service("appointments"), kind=Step.STAGING_DEPLOYED, actor=sre
     )
-    with pytest.raises(rs.RolloutError, match="give a reason to force"):
-        rs.service_step_record(
+    with pytest.raises(RolloutError, match="give a reason to force"):
+        service_step_record(
             release=release,
             service=service("appointments"),
             kind=Step.PROMOTION_STARTED,
             actor=sre,
         )
-    rs.service_step_record(
+    service_step_record(
         release=release,
         service=service("appointments"),
         kind=Step.PROMOTION_STARTED,
         actor=sre,
         note="Staging flaky; prod canary checked",
     )
-    rs.service_step_record(
+    service_step_record(
         release=release, service=service("appointments"), kind=Step.PROMOTION_FINISHED, actor=sre
     )
-    with pytest.raises(rs.RolloutError, match="needs a reason"):
-        rs.service_health_record(
+    with pytest.raises(RolloutError, match="needs a reason"):
+        service_health_record(
             release=release, service=service("appointments"), actor=sre, healthy=True
         )
-    rs.service_health_record(
+    service_health_record(
         release=release,
         service=service("appointments"),
         actor=sre,
@@ -172,14 +185,14 @@ def test_cutting_short_skipping_forcing_and_manual_health_are_ledger_rows(cast, 
 
 def test_a_double_click_records_one_step(cast, clock):
     release = rollout_release(["identity"], [])
-    rs.service_step_record(
+    service_step_record(
         release=release,
         service=service("identity"),
         kind=Step.STAGING_DEPLOYED,
         actor=cast["kiran"],
     )
-    with pytest.raises(rs.RolloutError, match="already recorded"):
-        rs.service_step_record(
+    with pytest.raises(RolloutError, match="already recorded"):
+        service_step_record(
             release=release,
             service=service("identity"),
             kind=Step.STAGING_DEPLOYED,
@@ -191,28 +204,28 @@ def test_a_double_click_records_one_step(cast, clock):
 def test_frontends_wait_for_the_backend_then_go_canary_to_full_and_complete(cast, clock):
     sre, rm, qa = cast["kiran"], cast["asha"], cast["neha"]
     release = rollout_release(["identity"], ["patient-web"])
-    rs.app_step_record(
+    app_step_record(
         release=release, app=app("patient-web"), kind=Step.BUILD_TRIGGERED, actor=sre, build_id="b7"
     )
-    with pytest.raises(rs.RolloutError, match="Backend services not done: Identity"):
-        rs.app_step_record(
+    with pytest.raises(RolloutError, match="Backend services not done: Identity"):
+        app_step_record(
             release=release, app=app("patient-web"), kind=Step.CANARY_STARTED, actor=sre, percent=5
         )
     promote(release, "identity", sre, clock)
     clock.shift(dt.timedelta(minutes=5))
     a = app("patient-web")
-    rs.app_step_record(release=release, app=a, kind=Step.CANARY_STARTED, actor=sre, percent=5)
-    rs.app_step_record(release=release, app=a, kind=Step.CANARY_VALIDATED, actor=sre)
+    app_step_record(release=release, app=a, kind=Step.CANARY_STARTED, actor=sre, percent=5)
+    app_step_record(release=release, app=a, kind=Step.CANARY_VALIDATED, actor=sre)
     clock.shift(dt.timedelta(minutes=10))
-    rs.app_step_record(release=release, app=a, kind=Step.FULL_ROLLOUT, actor=sre)
-    rs.app_step_record(release=release, app=a, kind=Step.CDN, actor=sre, passed=False)
+    app_step_record(release=release, app=a, kind=Step.FULL_ROLLOUT, actor=sre)
+    app_step_record(release=release, app=a, kind=Step.CDN, actor=sre, passed=False)
     release.refresh_from_db()
     assert release.status == S.VERIFYING
-    with pytest.raises(rs.RolloutError, match="smoke checklist has not passed"):
-        rs.release_complete(release=release, actor=rm, note="Done")
+    with pytest.raises(RolloutError, match="smoke checklist has not passed"):
+        release_complete(release=release, actor=rm, note="Done")
     for item in ChecklistItem.objects.filter(release=release, phase=Phase.SMOKE):
         smoke_record(item=item, actor=qa, outcome="passed")
-    rs.release_complete(release=release, actor=rm, note="All green at 11:05")
+    release_complete(release=release, actor=rm, note="All green at 11:05")
     release.refresh_from_db()
     assert release.status == S.MONITORING and release.completed_at is not None
     watch = ScheduledAction.objects.get(release=release, kind=ActionKind.POST_RELEASE_WATCH_ENDS)
@@ -226,8 +239,8 @@ def test_a_sev1_anomaly_becomes_an_incident_with_a_retrospective_and_runbook_rev
     sre, rm = cast["kiran"], cast["asha"]
     release = rollout_release(["identity"], [])
     promote(release, "identity", sre, clock)
-    rs.release_complete(release=release, actor=rm, note="Done", force_reason="QA out sick")
-    anomaly = rs.anomaly_log(
+    release_complete(release=release, actor=rm, note="Done", force_reason="QA out sick")
+    anomaly = anomaly_log(
         release=release,
         actor=sre,
         seen_at=timezone.now(),
@@ -235,9 +248,9 @@ def test_a_sev1_anomaly_becomes_an_incident_with_a_retrospective_and_runbook_rev
         severity="critical",
         component=service("identity"),
     )
-    incident = rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV1)
-    with pytest.raises(rs.RolloutError, match="already an incident"):
-        rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV1)
+    incident = incident_from_anomaly(anomaly=anomaly, actor=sre, severity=Severity.SEV1)
+    with pytest.raises(RolloutError, match="already an incident"):
+        incident_from_anomaly(anomaly=anomaly, actor=sre, severity=Severity.SEV1)
     assert incident.service == service("identity") and incident.retrospective.owner == rm
     assert ScheduledAction.objects.filter(release=release, kind=ActionKind.RUNBOOK_REVIEW).exists()
     failed = Deployment.objects.with_failed().get(service=service("identity"))
@@ -249,9 +262,9 @@ def test_a_partial_rollback_fails_the_rolled_back_deployment_only(cast, clock):
     release = rollout_release(["identity", "providers"], [])
     promote(release, "identity", sre, clock)
     promote(release, "providers", sre, clock)
-    with pytest.raises(rs.RolloutError, match="Choose the services"):
-        rs.rollback_start(release=release, actor=sre, scope="partial", reason="x", components=[])
-    rollback = rs.rollback_start(
+    with pytest.raises(RolloutError, match="Choose the services"):
+        rollback_start(release=release, actor=sre, scope="partial", reason="x", components=[])
+    rollback = rollback_start(
         release=release,
         actor=sre,
         scope="partial",
@@ -261,7 +274,7 @@ def test_a_partial_rollback_fails_the_rolled_back_deployment_only(cast, clock):
     release.refresh_from_db()
     assert release.status == S.DEPLOYING  # a partial rollback does not end the release
     item = rollback.items.get()
-    rs.rollback_result_record(item, actor=sre, steps_performed="Redeployed v1", succeeded=True)
+    rollback_result_record(item=item, actor=sre, steps_performed="Redeployed v1", succeeded=True)
     rows = {
         (d.service.slug, d.kind): d.failed
         for d in Deployment.objects.with_failed().select_related("service")
@@ -287,14 +300,14 @@ def all_done(release, cast, clock, services, apps):
 
 def roll_back(release, sre, slug, reason="Errors after promotion"):
     """A partial rollback of one service."""
-    return rs.rollback_start(
+    return rollback_start(
         release=release, actor=sre, scope="partial", reason=reason, components=[service(slug)]
     )
 
 
 def outcome(rollback, sre, *, succeeded=True):
-    return rs.rollback_result_record(
-        rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=succeeded
+    return rollback_result_record(
+        item=rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=succeeded
     )
 
 
@@ -305,18 +318,18 @@ def test_a_partial_rollback_reverts_one_service_and_the_release_goes_on(cast, cl
     rollback = roll_back(release, sre, "analytics", "Analytics events dropped")
     states = lambda: {r.component.slug: r.state for r in board(release).in_scope}  # noqa: E731
     assert states()["analytics"] == "rolling back"
-    with pytest.raises(rs.RolloutError, match="Not done yet: Analytics"):
-        rs.release_complete(release=release, actor=rm, note="Done")
+    with pytest.raises(RolloutError, match="Not done yet: Analytics"):
+        release_complete(release=release, actor=rm, note="Done")
     clock.shift(dt.timedelta(minutes=7))
     outcome(rollback, sre)
     release.refresh_from_db()
     assert release.status == S.VERIFYING
     assert states() == {"identity": "done", "analytics": "rolled back", "patient-web": "done"}
 
-    rs.release_complete(release=release, actor=rm, note="Complete without the analytics change")
+    release_complete(release=release, actor=rm, note="Complete without the analytics change")
     release.refresh_from_db()
     assert release.status == S.MONITORING and release.completed_at is not None
-    anomaly = rs.anomaly_log(
+    anomaly = anomaly_log(
         release=release,
         actor=sre,
         seen_at=timezone.now(),
@@ -324,7 +337,8 @@ def test_a_partial_rollback_reverts_one_service_and_the_release_goes_on(cast, cl
         severity="low",
         component=service("identity"),
     )
-    assert rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV3).release == release
+    incident = incident_from_anomaly(anomaly=anomaly, actor=sre, severity=Severity.SEV3)
+    assert incident.release == release
 
 
 def test_metrics_count_the_rolled_back_deployment_failed_and_the_others_not(cast, clock):
@@ -355,27 +369,27 @@ def test_a_full_rollback_after_a_partial_one_covers_the_rest_and_ends_the_releas
     promote(release, "identity", sre, clock)
     promote(release, "providers", sre, clock)
     partial = roll_back(release, sre, "providers")
-    with pytest.raises(rs.RolloutError, match="Providers is already being rolled back"):
+    with pytest.raises(RolloutError, match="Providers is already being rolled back"):
         roll_back(release, sre, "providers")
     outcome(partial, sre)
-    full = rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken too")
+    full = rollback_start(release=release, actor=sre, scope="full", reason="Login broken too")
     assert [i.service.slug for i in full.items.all()] == ["identity"]
     release.refresh_from_db()
     assert release.status == S.ROLLED_BACK
-    with pytest.raises(rs.RolloutError, match="Rolled back; no rollback"):
-        rs.rollback_start(release=release, actor=sre, scope="full", reason="again")
+    with pytest.raises(RolloutError, match="Rolled back; no rollback"):
+        rollback_start(release=release, actor=sre, scope="full", reason="again")
 
 
 def test_a_rolled_back_service_takes_no_more_steps(cast, clock):
     sre = cast["kiran"]
     release = rollout_release(["identity"], [])
     staged(release, "identity", sre)
-    rs.service_step_record(
+    service_step_record(
         release=release, service=service("identity"), kind=Step.PROMOTION_STARTED, actor=sre
     )
     roll_back(release, sre, "identity", "Promotion hung")
-    with pytest.raises(rs.RolloutError, match="Identity was rolled back"):
-        rs.service_step_record(
+    with pytest.raises(RolloutError, match="Identity was rolled back"):
+        service_step_record(
             release=release, service=service("identity"), kind=Step.PROMOTION_FINISHED, actor=sre
         )
     assert not Deployment.objects.exists()
@@ -387,10 +401,10 @@ def test_a_failed_rollback_holds_the_release_until_it_is_rolled_back_again(cast,
     all_done(release, cast, clock, ["identity", "analytics"], [])
     outcome(roll_back(release, sre, "analytics"), sre, succeeded=False)
     assert board(release).services[-1].state == "rollback failed"
-    with pytest.raises(rs.RolloutError, match=r"Not done yet: Analytics \(rollback failed\)"):
-        rs.release_complete(release=release, actor=rm, note="Done")
+    with pytest.raises(RolloutError, match=r"Not done yet: Analytics \(rollback failed\)"):
+        release_complete(release=release, actor=rm, note="Done")
     outcome(roll_back(release, sre, "analytics"), sre)
-    rs.release_complete(release=release, actor=rm, note="Done")
+    release_complete(release=release, actor=rm, note="Done")
 
 
 def test_steps_are_refused_before_go_and_after_completion(cast, clock):
@@ -398,9 +412,9 @@ def test_steps_are_refused_before_go_and_after_completion(cast, clock):
     Release.objects.filter(pk=release.pk).update(status=S.PLANNED)
     release.refresh_from_db()
     with pytest.raises(
-        rs.RolloutError, match="Planned; release day steps are recorded while it is Go"
+        RolloutError, match="Planned; release day steps are recorded while it is Go"
     ):
-        rs.service_step_record(
+        service_step_record(
             release=release,
             service=service("identity"),
             kind=Step.STAGING_DEPLOYED,
@@ -412,8 +426,8 @@ def test_a_service_out_of_scope_is_shown_unchanged_and_refused(cast, clock):
     release = rollout_release(["payments"], [])
     data = board(release)
     assert [r.state for r in data.services][:4] == ["unchanged"] * 3 + ["waiting"]
-    with pytest.raises(rs.RolloutError, match="not in the scope"):
-        rs.service_step_record(
+    with pytest.raises(RolloutError, match="not in the scope"):
+        service_step_record(
             release=release,
             service=service("identity"),
             kind=Step.STAGING_DEPLOYED,
@@ -425,8 +439,8 @@ def test_an_anomaly_becomes_a_hotfix_in_one_step_which_fails_the_deployment_it_f
     sre, rm = cast["kiran"], cast["asha"]
     release = rollout_release(["identity"], [])
     promote(release, "identity", sre, clock)
-    rs.release_complete(release=release, actor=rm, note="Done", force_reason="QA out sick")
-    anomaly = rs.anomaly_log(
+    release_complete(release=release, actor=rm, note="Done", force_reason="QA out sick")
+    anomaly = anomaly_log(
         release=release,
         actor=sre,
         seen_at=timezone.now(),
@@ -434,8 +448,8 @@ def test_an_anomaly_becomes_a_hotfix_in_one_step_which_fails_the_deployment_it_f
         severity="high",
         component=service("identity"),
     )
-    hotfix = rs.hotfix_from_anomaly(
-        anomaly,
+    hotfix = hotfix_from_anomaly(
+        anomaly=anomaly,
         actor=sre,
         version="2026.12.02-hf1",
         window_start=timezone.now() + dt.timedelta(hours=1),
@@ -448,8 +462,8 @@ def test_an_anomaly_becomes_a_hotfix_in_one_step_which_fails_the_deployment_it_f
     )
     assert hotfix.release.is_hotfix and hotfix.production_tag == release.version
     assert hotfix.components == [service("identity")]  # named in its hotfix notice
-    with pytest.raises(rs.RolloutError, match="already became a hotfix"):
-        rs.incident_from_anomaly(anomaly, actor=sre, severity=Severity.SEV3)
+    with pytest.raises(RolloutError, match="already became a hotfix"):
+        incident_from_anomaly(anomaly=anomaly, actor=sre, severity=Severity.SEV3)
     row = Deployment.objects.with_failed().get(release=release)
     assert row.failed and row.fixed_by_hotfix and not row.rolled_back
 
@@ -458,29 +472,30 @@ def test_a_full_rollback_covers_everything_that_reached_production(cast, clock):
     sre = cast["kiran"]
     release = rollout_release(["identity", "providers"], ["patient-web"])
     promote(release, "identity", sre, clock)
-    rollback = rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
+    rollback = rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
     assert [i.service.slug for i in rollback.items.all()] == ["identity"]
-    with pytest.raises(rs.RolloutError, match="Rolled back; no rollback"):
-        rs.rollback_start(release=release, actor=sre, scope="full", reason="again")
+    with pytest.raises(RolloutError, match="Rolled back; no rollback"):
+        rollback_start(release=release, actor=sre, scope="full", reason="again")
 
 
 def test_a_rollback_needs_a_plan_for_each_service(cast, clock):
     sre = cast["kiran"]
     release = rollout_release(["identity"], [], plans=False)
     promote(release, "identity", sre, clock)
-    with pytest.raises(rs.RolloutError, match="No rollback plan for Identity"):
-        rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
+    with pytest.raises(RolloutError, match="No rollback plan for Identity"):
+        rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
     assert Release.objects.get(pk=release.pk).status == S.DEPLOYING
 
 
 def test_an_incident_is_resolved_once_and_not_before_it_was_detected(cast, clock):
     sre = cast["kiran"]
-    incident = rs.incident_record(
+    incident = incident_record(
         actor=sre, title="CDN outage", severity=Severity.SEV3, detected_at=timezone.now()
     )
-    with pytest.raises(rs.RolloutError, match="after it was detected"):
-        rs.incident_resolve(incident, actor=sre, resolved_at=timezone.now() - dt.timedelta(hours=1))
-    rs.incident_resolve(incident, actor=sre, resolved_at=timezone.now())
-    with pytest.raises(rs.RolloutError, match="already resolved"):
-        rs.incident_resolve(incident, actor=sre, resolved_at=timezone.now())
+    with pytest.raises(RolloutError, match="after it was detected"):
+        earlier = timezone.now() - dt.timedelta(hours=1)
+        incident_resolve(incident=incident, actor=sre, resolved_at=earlier)
+    incident_resolve(incident=incident, actor=sre, resolved_at=timezone.now())
+    with pytest.raises(RolloutError, match="already resolved"):
+        incident_resolve(incident=incident, actor=sre, resolved_at=timezone.now())
     assert not hasattr(incident, "retrospective")  # not SEV-1, no release

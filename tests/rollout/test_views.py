@@ -10,9 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from releasehub.readiness.models import ManualIntervention
-from releasehub.rollout import services as rs
+from releasehub.audit.models import ManualIntervention
 from releasehub.rollout.models import RolloutStep, Step
+from releasehub.rollout.services.promotion import service_step_record
+from releasehub.rollout.services.rollback import rollback_result_record, rollback_start
+from releasehub.rollout.services.watch import release_complete
 from tests.factories import rollout_release, service
 from tests.rollout.conftest import ALL_APPS, ALL_SERVICES, fire_due
 from tests.rollout.test_release_day import promote
@@ -141,10 +143,10 @@ def _error(response) -> str:
 
 def in_production(release, sre) -> None:
     """Identity's promotion started (forced past the staging smoke test)."""
-    rs.service_step_record(
+    service_step_record(
         release=release, service=service("identity"), kind=Step.STAGING_DEPLOYED, actor=sre
     )
-    rs.service_step_record(
+    service_step_record(
         release=release,
         service=service("identity"),
         kind=Step.PROMOTION_STARTED,
@@ -175,9 +177,9 @@ def test_a_rolled_back_release_shows_no_form_the_server_would_refuse_and_says_wh
     sre = cast["kiran"]
     release = rollout_release(["identity"], ["patient-web"])
     in_production(release, sre)
-    rollback = rs.rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
-    rs.rollback_result_record(
-        rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
+    rollback = rollback_start(release=release, actor=sre, scope="full", reason="Login broken")
+    rollback_result_record(
+        item=rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
     )
     page = _board_as(client, cast["asha"], release)
     assert _forms(page) == {"log"}
@@ -207,8 +209,8 @@ def test_after_a_partial_rollback_the_board_still_offers_the_watch_and_the_rest(
         release = rollout_release(["identity", "providers"], [])
         promote(release, "identity", sre, t)
         promote(release, "providers", sre, t)
-        rs.release_complete(release=release, actor=rm, note="Done", force_reason="QA out")
-        rollback = rs.rollback_start(
+        release_complete(release=release, actor=rm, note="Done", force_reason="QA out")
+        rollback = rollback_start(
             release=release,
             actor=sre,
             scope="partial",
@@ -218,8 +220,8 @@ def test_after_a_partial_rollback_the_board_still_offers_the_watch_and_the_rest(
         page = _board_as(client, sre, release)
         assert _forms(page) == {"rollback-result", "anomaly", "rollback"}
         assert 'data-service="providers" data-state="rolling back"' in page
-        rs.rollback_result_record(
-            rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
+        rollback_result_record(
+            item=rollback.items.get(), actor=sre, steps_performed="Redeployed v1", succeeded=True
         )
         page = _board_as(client, sre, release)
     assert _forms(page) == {"anomaly", "rollback"}

@@ -3,11 +3,13 @@ owners (or the RM), owners assigned by the RM."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from releasehub.accounts.models import User
+from releasehub.audit.evidence import evidence_append
 from releasehub.audit.timeline import record_event
 from releasehub.readiness import rules
-from releasehub.readiness.errors import ReadinessError
+from releasehub.readiness.errors import Conflict, ReadinessError, clean_text
 from releasehub.readiness.evidence import current_of
 from releasehub.readiness.models import (
     ChecklistItem,
@@ -16,7 +18,6 @@ from releasehub.readiness.models import (
     ItemState,
     Phase,
 )
-from releasehub.readiness.services.ledger import append_row, clean_text
 from releasehub.releases.models import Release
 
 
@@ -74,9 +75,12 @@ def checklist_item_update(
     if release.status == Release.Status.CANCELLED:
         raise ReadinessError(f"{release.version} is cancelled.")
     current = current_of(ChecklistItemUpdate.objects.filter(item=item))
-    row = append_row(
+    row = evidence_append(
         ChecklistItemUpdate,
-        f"“{item.text}” was updated by someone else at the same moment; reload to see it.",
+        conflict=Conflict(
+            f"“{item.text}” was updated by someone else at the same moment; reload to see it."
+        ),
+        at=timezone.now(),
         item=item,
         state=state,
         reason=reason,

@@ -6,18 +6,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from releasehub.accounts.models import User
+from releasehub.audit.evidence import evidence_append
+from releasehub.audit.interventions import intervention_record
+from releasehub.audit.models import InterventionKind
 from releasehub.audit.timeline import record_event
 from releasehub.readiness import rules
-from releasehub.readiness.errors import ReadinessError
+from releasehub.readiness.errors import Conflict, ReadinessError, clean_text
 from releasehub.readiness.evidence import current_of
-from releasehub.readiness.models import (
-    GoNoGoDecision,
-    InterventionKind,
-    ManualIntervention,
-    SignOffDecision,
-)
+from releasehub.readiness.models import GoNoGoDecision, SignOffDecision
 from releasehub.readiness.panels import go_no_go_state
-from releasehub.readiness.services.ledger import append_row, clean_text
 from releasehub.releases.clock import next_train_window
 from releasehub.releases.models import Release
 from releasehub.releases.services.lifecycle import (
@@ -82,9 +79,10 @@ def _decide_go(release: Release, actor: User, note: str, override: str) -> GoNoG
     blockers = go_no_go_state(release).blockers
     if blockers and not override:
         raise NotReady(blockers)
-    row = append_row(
+    row = evidence_append(
         GoNoGoDecision,
-        "Another decision was recorded at the same moment; reload to see it.",
+        conflict=Conflict("Another decision was recorded at the same moment; reload to see it."),
+        at=timezone.now(),
         release=release,
         decision=SignOffDecision.GO,
         reason=override if blockers else note,
@@ -93,7 +91,7 @@ def _decide_go(release: Release, actor: User, note: str, override: str) -> GoNoG
         supersedes=_current_decision(release),
     )
     if blockers:
-        ManualIntervention.objects.create(
+        intervention_record(
             release=release,
             kind=InterventionKind.GO_OVERRIDE,
             actor=actor,
@@ -126,9 +124,10 @@ def _decide_no_go(release: Release, actor: User, reason: str, then: str) -> GoNo
         raise ReadinessError(f"{release.version} is {release.get_status_display()}; no No-Go now.")
     if then not in (Then.MOVE, Then.CANCEL):
         raise ReadinessError("Choose whether the release moves to the next train or is cancelled.")
-    row = append_row(
+    row = evidence_append(
         GoNoGoDecision,
-        "Another decision was recorded at the same moment; reload to see it.",
+        conflict=Conflict("Another decision was recorded at the same moment; reload to see it."),
+        at=timezone.now(),
         release=release,
         decision=SignOffDecision.NO_GO,
         reason=reason,

@@ -2,14 +2,15 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from releasehub.accounts.models import User
+from releasehub.audit.evidence import evidence_append
 from releasehub.audit.timeline import record_event
 from releasehub.readiness import rules
-from releasehub.readiness.errors import ReadinessError
+from releasehub.readiness.errors import Conflict, ReadinessError
 from releasehub.readiness.evidence import current_of
 from releasehub.readiness.models import MeetingAttendee, MeetingRecord
-from releasehub.readiness.services.ledger import append_row
 from releasehub.releases.models import Release
 
 
@@ -25,9 +26,12 @@ def meeting_record(
     if not release.is_open:
         raise ReadinessError(f"{release.version} is {release.get_status_display()}.")
     current = current_of(MeetingRecord.objects.filter(release=release))
-    row = append_row(
+    row = evidence_append(
         MeetingRecord,
-        "The meeting record was saved by someone else at the same moment; reload to see it.",
+        conflict=Conflict(
+            "The meeting record was saved by someone else at the same moment; reload to see it."
+        ),
+        at=timezone.now(),
         release=release,
         notes=notes.strip(),
         decisions=decisions.strip(),

@@ -2,11 +2,13 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from releasehub.accounts.models import User
+from releasehub.audit.evidence import evidence_append
 from releasehub.audit.timeline import record_event
 from releasehub.readiness import rules
-from releasehub.readiness.errors import ReadinessError
+from releasehub.readiness.errors import Conflict, ReadinessError, clean_text
 from releasehub.readiness.evidence import current_of
 from releasehub.readiness.models import (
     ChecklistItem,
@@ -17,7 +19,6 @@ from releasehub.readiness.models import (
     Suite,
 )
 from releasehub.readiness.panels import SMOKE_STATUSES
-from releasehub.readiness.services.ledger import append_row, clean_text
 from releasehub.releases.models import Release
 
 
@@ -40,9 +41,12 @@ def smoke_record(*, item: ChecklistItem, actor: User, outcome: str, notes: str =
             f"{release.version} is {release.get_status_display()}; smoke runs after Go."
         )
     current = current_of(SmokeResult.objects.filter(item=item))
-    row = append_row(
+    row = evidence_append(
         SmokeResult,
-        f"A result for {item.text} was logged at the same moment; reload to see it.",
+        conflict=Conflict(
+            f"A result for {item.text} was logged at the same moment; reload to see it."
+        ),
+        at=timezone.now(),
         release=release,
         item=item,
         outcome=outcome,
@@ -81,9 +85,12 @@ def regression_record(
     if not release.is_open:
         raise ReadinessError(f"{release.version} is {release.get_status_display()}.")
     current = current_of(RegressionResult.objects.filter(release=release, suite=suite))
-    row = append_row(
+    row = evidence_append(
         RegressionResult,
-        f"{Suite(suite).label} results were logged at the same moment; reload to see them.",
+        conflict=Conflict(
+            f"{Suite(suite).label} results were logged at the same moment; reload to see them."
+        ),
+        at=timezone.now(),
         release=release,
         suite=suite,
         passed=passed,

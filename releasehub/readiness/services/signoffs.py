@@ -4,15 +4,16 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from releasehub.accounts.models import Squad, User
+from releasehub.audit.evidence import evidence_append
 from releasehub.audit.timeline import record_event
 from releasehub.readiness import rules
-from releasehub.readiness.errors import ReadinessError
+from releasehub.readiness.errors import Conflict, ReadinessError, clean_text
 from releasehub.readiness.evidence import current_of
 from releasehub.readiness.models import SignOff, SignOffDecision, SquadInvolvement
 from releasehub.readiness.panels import SIGNING_STATUSES, Slot, slots, stale_before
-from releasehub.readiness.services.ledger import append_row, clean_text
 from releasehub.releases.models import Release
 
 
@@ -48,9 +49,12 @@ def signoff_record(
     if current is not None and _same_sign_off(current, actor, decision, comment, cut):
         # A resubmission (double click, second tab) of the sign-off that stands: nothing new.
         return current
-    row = append_row(
+    row = evidence_append(
         SignOff,
-        f"Another sign-off for {slot.label} was recorded at the same moment; reload to see it.",
+        conflict=Conflict(
+            f"Another sign-off for {slot.label} was recorded at the same moment; reload to see it."
+        ),
+        at=timezone.now(),
         release=release,
         slot=slot.key,
         role=slot.role,
@@ -95,9 +99,12 @@ def squad_involvement_set(
     current = current_of(SquadInvolvement.objects.filter(release=release, squad=squad))
     if (current.involved if current else True) == involved:
         raise ReadinessError(f"{squad} is already marked {'' if involved else 'not '}involved.")
-    row = append_row(
+    row = evidence_append(
         SquadInvolvement,
-        f"{squad}'s involvement was changed at the same moment; reload to see it.",
+        conflict=Conflict(
+            f"{squad}'s involvement was changed at the same moment; reload to see it."
+        ),
+        at=timezone.now(),
         release=release,
         squad=squad,
         involved=involved,

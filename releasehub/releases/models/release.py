@@ -137,10 +137,11 @@ class Release(models.Model):
     def is_frozen(self, now: dt.datetime) -> bool:
         """Scope is frozen from Monday 18:00 IST, whether or not the freeze action has run yet;
         a hotfix never freezes (its scope is the fix, approved by the RM)."""
-        if self.is_hotfix:
+        freeze_at = self.freeze_at
+        if freeze_at is None:
             return False
         if self.status == self.Status.PLANNED:
-            return now >= self.clock.freeze_at
+            return now >= freeze_at
         return True
 
     @property

@@ -191,4 +191,7 @@ class RollbackPlan(models.Model):
 
     @property
     def component(self) -> Service | FrontendApp:
-        return self.service or self.app
+        component = self.service or self.app
+        if component is None:  # only unsaved: rollbackplan_service_xor_app holds in the table
+            raise ValueError(f"Rollback plan {self.code} names neither a service nor an app.")
+        return component

@@ -22,7 +22,8 @@ def covering_exception(
     release: Release, key: str, at: dt.datetime | None = None
 ) -> FreezeException | None:
     """The approved freeze exception that names `key`, if the release is frozen (at `at`)."""
-    if not release.is_frozen(at or timezone.now()):
+    freeze_at = release.freeze_at
+    if freeze_at is None or not release.is_frozen(at or timezone.now()):
         return None
     approved = FreezeException.objects.filter(
         release=release, decision__decision=Decision.APPROVED
@@ -31,7 +32,7 @@ def covering_exception(
         if key in exception.keys:
             return exception
     raise ScopeFrozen(
-        f"Code freeze since {ist(release.freeze_at)}: {key} can only be added or changed under "
+        f"Code freeze since {ist(freeze_at)}: {key} can only be added or changed under "
         "an approved freeze exception."
     )
 

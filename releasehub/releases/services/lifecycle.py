@@ -218,7 +218,8 @@ def release_move(
         after={"window_start": window_start.isoformat(), "window_end": window_end.isoformat()},
     )
     announce(Change.CLOCK, release)
-    if release.status == S.FROZEN and timezone.now() < release.freeze_at:
+    freeze_at = release.freeze_at
+    if release.status == S.FROZEN and freeze_at is not None and timezone.now() < freeze_at:
         # Moved past its freeze: scope opens again until the new Monday 18:00.
         release_transition(
             release=release, to=S.PLANNED, actor=actor, reason="Moved before its new freeze"
@@ -235,7 +236,7 @@ def release_cancel(*, release: Release, actor: User, reason: str, skip: bool = F
         release_transition(
             release=release, to=S.CANCELLED, actor=actor, reason=f"{label}: {reason.strip()}"
         )
-        if release.train_id:
+        if release.train is not None:
             train_fill(train=release.train, actor=actor)
     return release
 

@@ -9,6 +9,7 @@ import datetime as dt
 import random
 import statistics
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.test import Client
@@ -44,7 +45,7 @@ def history(today: dt.date, trains: int, hotfixes: int) -> dict:
                 }
             )
             at += dt.timedelta(minutes=20)
-        rec = {
+        rec: dict[str, Any] = {
             "version": f"bench-{n:03d}",
             "kind": "regular",
             "window_start": start.isoformat(),
@@ -110,7 +111,7 @@ class Command(BaseCommand):
             client.force_login(user)
             # Interleaved, so a busy moment of the machine slows both pages alike.
             pages = [(reverse("flags:list"), {}), (reverse("metrics:page"), {"days": 365})]
-            times = [[], []]
+            times: list[list[float]] = [[], []]
             for url, params in pages:
                 client.get(url, params)  # warm caches and templates
             for _ in range(repeat):

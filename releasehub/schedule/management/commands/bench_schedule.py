@@ -158,7 +158,7 @@ class Command(BaseCommand):
         ids = self._create(due)
         self._wait_done(ids, spread + 60)
         rows = ScheduledAction.objects.filter(pk__in=ids).values_list("due_at", "fired_at")
-        return [(fired - due).total_seconds() for due, fired in rows]
+        return [(fired - due).total_seconds() for due, fired in rows if fired is not None]
 
     def _report_lateness(self, lateness: list[float]) -> None:
         self.stdout.write(
