@@ -20,8 +20,9 @@ migrate: install var
 demo: migrate
 	python manage.py seed_demo
 
-## Start web (gunicorn), Celery worker and beat on http://127.0.0.1:$(PORT). Ctrl-C stops all.
-## honcho gives each process its own PORT; WEB_PORT tells all three the web's (links in e-mails).
+## Start web (gunicorn), the Celery workers (`worker`: timed actions, `mailer`: deliveries) and
+## beat on http://127.0.0.1:$(PORT). Ctrl-C stops all. honcho gives each process its own PORT;
+## WEB_PORT tells them all the web's (links in e-mails).
 run: demo
 	@echo "ReleaseHub on http://127.0.0.1:$(PORT)/"
 	WEB_PORT=$(PORT) honcho --procfile Procfile start --port $(PORT)

@@ -169,12 +169,19 @@ _EMAIL_OPTIONS = {
     "EMAIL_USE_SSL": "use_ssl",
     "EMAIL_FILE_PATH": "file_path",
 }
+# A mail server or chat webhook that accepts and never answers must not hold a worker.
+EMAIL_TIMEOUT_SECONDS = _read("EMAIL_TIMEOUT_SECONDS", env.float, 10.0)
+WEBHOOK_TIMEOUT_SECONDS = _read("WEBHOOK_TIMEOUT_SECONDS", env.float, 10.0)
+# How long a message is retried (capped exponential backoff) before it is failed for SRE to retry.
+DELIVERY_RETRY_HOURS = _read("DELIVERY_RETRY_HOURS", env.float, 24.0)
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],
         "OPTIONS": {opt: _email[key] for key, opt in _EMAIL_OPTIONS.items() if _email.get(key)},
     }
 }
+if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"]["timeout"] = EMAIL_TIMEOUT_SECONDS
 DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, "ReleaseHub <releasehub@localhost>")
 # Links in e-mails point at the web process. honcho gives every process its own PORT (web N,
 # worker N+100, beat N+200) and the worker sends the e-mails, so `make run` also passes the
@@ -202,7 +209,7 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie (the token is in hx-headers
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", env.bool, True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^-/metrics$"]
     SECURE_HSTS_SECONDS = _read("SECURE_HSTS_SECONDS", env.int, 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -213,6 +220,18 @@ if not DEBUG:
 DASHBOARD_POLL_SECONDS = _read("DASHBOARD_POLL_SECONDS", env.int, 20)
 # How long each backend service is watched after its production promotion (runbook: 15).
 MONITORING_WINDOW_MINUTES = _read("MONITORING_WINDOW_MINUTES", env.float, 15.0)
+
+# /healthz turns 503 "degraded" when a live timed action is this late, or when an outbox
+# delivery has been failing this long (docs/operations.md).
+HEALTH_OVERDUE_SECONDS = _read("HEALTH_OVERDUE_SECONDS", env.int, 60)
+HEALTH_DELIVERY_FAILING_SECONDS = _read("HEALTH_DELIVERY_FAILING_SECONDS", env.int, 900)
+# Who may scrape /-/metrics (addresses or CIDR networks, matched against REMOTE_ADDR); it has no
+# login, so by default only loopback and private networks, where Prometheus runs.
+METRICS_ALLOWED_IPS = _read(
+    "METRICS_ALLOWED_IPS",
+    env.list,
+    ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
 
 # Demo accounts share one documented password; it is refused when DEBUG is off.
 DEMO_PASSWORD = "releasehub-demo"
@@ -240,13 +259,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Two queues so that a slow mail server never delays a timed action: the Procfile's `worker`
+# consumes `schedule` (and the default queue), its `mailer` only `notify`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"schedule.*": {"queue": "schedule"}, "notify.*": {"queue": "notify"}}
 # The one place periodic work is defined (beat). The timed-action engine adds its sweeps here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # Timed actions: claim due rows every second (the engine's lateness is about this period);
-    # a sweep not started within 5 s is dropped, the next one does its work.
-    "schedule-sweep": {"task": "schedule.sweep", "schedule": 1.0, "options": {"expires": 5}},
+    # Timed actions: claim due rows every second (the engine's lateness is about this period).
+    # No `expires`: it is stamped by beat's clock and checked by the worker's, so a skewed worker
+    # would drop every sweep. A backlog of sweeps costs one pass instead (services.sweep).
+    "schedule-sweep": {"task": "schedule.sweep", "schedule": 1.0},
     # Return rows whose lease expired (killed worker, lost message); plan the quarterly review.
-    "schedule-recover": {"task": "schedule.recover", "schedule": 15.0, "options": {"expires": 30}},
+    "schedule-recover": {"task": "schedule.recover", "schedule": 5.0},
     # Re-enqueue outbox messages whose delivery task was lost.
     "notify-recover": {"task": "notify.recover", "schedule": 30.0, "options": {"expires": 60}},
     # Trains keep their next four releases planned, also after a release completes.

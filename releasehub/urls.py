@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from releasehub.health import healthz
+from releasehub.health import healthz, metrics
 
 urlpatterns = [
     path("", include("releasehub.pages.urls")),
@@ -15,4 +15,6 @@ urlpatterns = [
     path("timed-actions/", include("releasehub.schedule.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Prometheus scrapes here; /metrics/ is the leadership page.
+    path("-/metrics", metrics, name="prometheus-metrics"),
 ]

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 
 from tests import factories
@@ -98,7 +99,12 @@ def fixed_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Travell
     if request.node.get_closest_marker("real_clock"):
         yield None
     else:
-        with time_machine.travel(test_now(), tick=True) as traveller:
+        # time-machine moves this process's clock, not PostgreSQL's: the timed-action engine
+        # takes the moved one as its reference clock (releasehub/schedule/clock.py).
+        with (
+            time_machine.travel(test_now(), tick=True) as traveller,
+            override_settings(SCHEDULE_CLOCK="python"),
+        ):
             yield traveller
     factories.CLOCK_MARKED = False
 

@@ -18,8 +18,8 @@ def _procfile() -> dict[str, str]:
 
 def test_compose_runs_the_procfiles_processes_and_both_services():
     services = _compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
-    assert set(_procfile()) == {"web", "worker", "beat"}
+    assert set(services) == {"web", "worker", "mailer", "beat", "postgres", "redis"}
+    assert set(_procfile()) == {"web", "worker", "mailer", "beat"}
     for name, service in services.items():
         assert "healthcheck" in service, name
 
@@ -33,6 +33,23 @@ def test_compose_commands_match_the_procfile():
     for name in ("worker", "beat"):
         assert services[name]["command"].startswith(f"celery --app releasehub {name}")
         assert procfile[name].startswith(f"celery --app releasehub {name}")
+    assert services["mailer"]["command"].startswith("celery --app releasehub worker")
+    assert procfile["mailer"].startswith("celery --app releasehub worker")
+
+
+def _queues(command: str) -> set[str]:
+    words = command.split()
+    return set(words[words.index("--queues") + 1].split(","))
+
+
+def test_schedule_work_has_a_worker_of_its_own_and_delivery_another():
+    """A hung mail server occupies the mailer's processes only: sweeps and executors go on."""
+    services = _compose()["services"]
+    procfile = _procfile()
+    for command in (procfile["worker"], services["worker"]["command"]):
+        assert _queues(command) == {"schedule", "celery"}
+    for command in (procfile["mailer"], services["mailer"]["command"]):
+        assert _queues(command) == {"notify"}
 
 
 def test_compose_uses_postgres_15_or_newer_with_a_named_volume():

@@ -113,8 +113,8 @@ def test_an_explicit_site_url_wins_over_the_port():
 
 
 def test_every_process_of_make_run_links_to_the_port_the_web_process_serves_on():
-    """honcho gives each process type its own PORT (web 18801, worker 18901, beat 19001), and the
-    worker is the one that sends the e-mails: all three must link to the web's port."""
+    """honcho gives each process type its own PORT (web 18801, worker 18901, mailer 19001,
+    beat 19101), and the mailer sends the e-mails: every process must link to the web's port."""
     from honcho.environ import expand_processes, parse_procfile
 
     dry_run = subprocess.run(
@@ -131,7 +131,7 @@ def test_every_process_of_make_run_links_to_the_port_the_web_process_serves_on()
     port = int(words[words.index("--port") + 1])
     procfile = parse_procfile((ROOT / "Procfile").read_text())
     processes = expand_processes(procfile.processes, port=port)
-    assert {p.name for p in processes} == {"web.1", "worker.1", "beat.1"}
-    assert len({p.env["PORT"] for p in processes}) == 3  # honcho's behaviour, as documented
+    assert {p.name for p in processes} == {"web.1", "worker.1", "mailer.1", "beat.1"}
+    assert len({p.env["PORT"] for p in processes}) == 4  # honcho's behaviour, as documented
     for process in processes:
         assert _site_url(**make_env, **process.env) == "http://127.0.0.1:18801", process.name

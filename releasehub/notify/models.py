@@ -56,6 +56,10 @@ class Outbox(models.Model):
     next_attempt_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Set while one attempt is sending: nobody else sends the row until it passes.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Retries stop here; empty means DELIVERY_RETRY_HOURS after created_at. A manual retry sets it.
+    give_up_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -82,6 +86,8 @@ class Outbox(models.Model):
                 name="outbox_pending_next",
                 condition=Q(status="pending"),
             ),
+            # Read by the timed-actions page: the failed deliveries SRE may retry.
+            models.Index(fields=["created_at"], name="outbox_failed", condition=Q(status="failed")),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,11 @@
 """The outbox: messages are written with the change that causes them and delivered after commit.
 
-Delivery locks the row, sends, and marks it sent in one transaction, so two deliveries of the
-same message (a retried task and a recovery re-enqueue) send it once. The one gap left is a
-process killed between the SMTP server accepting the message and the commit: the message is
-then sent again, which e-mail (an at-least-once channel anyway) tolerates.
+Delivery never holds a row lock across the network: it claims the row (a guarded update that
+stamps a lease and counts the attempt, committed at once), sends outside any transaction with a
+timeout, then records the outcome in a second short transaction guarded by that attempt number.
+A second delivery of the same row while the lease is live does nothing. A process killed between
+the send and the record leaves the row pending with a lease that runs out, and the recovery sweep
+sends it again; the stable Message-ID lets mail clients recognise that duplicate.
 """
 
 import datetime as dt
@@ -11,23 +13,24 @@ import json
 import logging
 import urllib.request
 from collections.abc import Iterable
+from email.utils import parseaddr
 
 from celery import current_app
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from releasehub.accounts.models import User
+from releasehub.audit.timeline import record_event
 from releasehub.notify.models import Channel, DeliveryAttempt, DeliveryStatus, Outbox
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-# A chat webhook that hangs must not hold a worker (and the row lock) for long.
-CHAT_TIMEOUT_SECONDS = 5
 BACKOFF_BASE_SECONDS = 5
-BACKOFF_MAX_SECONDS = 600
+# Capped so that a message retried through a long outage goes out within 15 minutes of its end.
+BACKOFF_MAX_SECONDS = 900
 # A pending message this late has lost its task (broker restart, killed worker): re-enqueue it.
 STALE_AFTER = dt.timedelta(minutes=1)
 
@@ -37,7 +40,7 @@ class DeliveryFailed(Exception):
 
 
 def backoff_seconds(attempts: int) -> int:
-    """Seconds before retry number `attempts` (1 → 5 s, 2 → 10 s, ... at most 10 minutes)."""
+    """Seconds before retry number `attempts` (1 → 5 s, 2 → 10 s, ... at most 15 minutes)."""
     return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
 
 
@@ -115,48 +118,128 @@ def post_chat(url: str, text: str) -> None:
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=CHAT_TIMEOUT_SECONDS) as answer:
+    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
         answer.read(1024)
+
+
+def message_id(row: Outbox) -> str:
+    """The same for every send of one row, so a resend after a crash is a recognisable duplicate."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "releasehub"
+    return f"<outbox-{row.code}@{domain}>"
+
+
+def _mailer():
+    mailer = mailers["default"]
+    # A MAILERS entry written without a timeout must still not hang a worker on a silent server.
+    if getattr(mailer, "timeout", False) is None:
+        setattr(mailer, "timeout", settings.EMAIL_TIMEOUT_SECONDS)  # noqa: B010 (SMTP only)
+    return mailer
 
 
 def _send(row: Outbox) -> None:
     if row.channel == Channel.CHAT:
         post_chat(row.recipient, f"*{row.subject}*\n{row.body}")
     elif row.channel == Channel.EMAIL:
-        send_mail(
-            row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.recipient], using="default"
+        email = EmailMessage(
+            row.subject,
+            row.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [row.recipient],
+            headers={"Message-ID": message_id(row)},
         )
+        _mailer().send_messages([email])
     else:
         raise DeliveryFailed(f"unknown channel {row.channel}")
 
 
-def outbox_deliver(outbox_id: int) -> DeliveryStatus | None:
-    """Send one message unless it was already sent; raise DeliveryFailed to be retried."""
-    error = ""
+def lease() -> dt.timedelta:
+    """How long a claimed row is left alone: longer than any send can take with its timeouts."""
+    return dt.timedelta(
+        seconds=2 * max(settings.EMAIL_TIMEOUT_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS) + 30
+    )
+
+
+def retry_deadline(row: Outbox) -> dt.datetime:
+    return row.give_up_at or row.created_at + dt.timedelta(hours=settings.DELIVERY_RETRY_HOURS)
+
+
+def _claim(outbox_id: int, now: dt.datetime) -> Outbox | None:
+    """Take the row for one attempt, or None if it is not pending or another attempt holds it."""
+    until = now + lease()
     with transaction.atomic():
-        row = Outbox.objects.select_for_update().filter(pk=outbox_id).first()
-        if row is None or row.status != DeliveryStatus.PENDING:
-            return DeliveryStatus(row.status) if row else None
-        now = timezone.now()
-        row.attempts += 1
-        try:
-            _send(row)
-        except Exception as exc:  # any channel error is logged, retried, then given up on
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            row.last_error = error
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status = DeliveryStatus.FAILED
-            row.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts))
+        claimed = (
+            Outbox.objects.filter(pk=outbox_id, status=DeliveryStatus.PENDING)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            # next_attempt_at moves with the lease, so the recovery sweep finds a crashed attempt.
+            .update(claimed_until=until, next_attempt_at=until, attempts=F("attempts") + 1)
+        )
+    return Outbox.objects.get(pk=outbox_id) if claimed else None
+
+
+def outbox_deliver(outbox_id: int) -> DeliveryStatus | None:
+    """Send one message unless it is sent, failed or being sent; raise DeliveryFailed to retry."""
+    row = _claim(outbox_id, timezone.now())
+    if row is None:
+        status = Outbox.objects.filter(pk=outbox_id).values_list("status", flat=True).first()
+        return DeliveryStatus(status) if status else None
+    error = ""
+    try:
+        _send(row)
+    except Exception as exc:  # any channel error is logged and retried until the deadline
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+    now = timezone.now()
+    changes: dict = {"claimed_until": None}
+    if not error:
+        changes |= {"status": DeliveryStatus.SENT, "sent_at": now}
+    else:
+        changes["last_error"] = error
+        next_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts))
+        if now >= retry_deadline(row):
+            changes["status"] = DeliveryStatus.FAILED
         else:
-            row.status = DeliveryStatus.SENT
-            row.sent_at = now
-        row.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+            changes["next_attempt_at"] = min(next_at, retry_deadline(row))
+    with transaction.atomic():
+        # Guarded by the attempt number: a lease that ran out and was taken over is not ours.
+        Outbox.objects.filter(pk=row.pk, attempts=row.attempts).update(**changes)
         DeliveryAttempt.objects.create(outbox=row, attempted_at=now, ok=not error, error=error)
+    row.refresh_from_db()
     if error:
         log.warning("delivery of outbox %s failed (attempt %d): %s", row.pk, row.attempts, error)
         if row.status == DeliveryStatus.PENDING:
             raise DeliveryFailed(error)
     return DeliveryStatus(row.status)
+
+
+def retry_countdown(outbox_id: int) -> float:
+    """Seconds until the row's next attempt, for the task's retry."""
+    next_at = Outbox.objects.filter(pk=outbox_id).values_list("next_attempt_at", flat=True).first()
+    return max(0.0, (next_at - timezone.now()).total_seconds()) if next_at else 0.0
+
+
+def outbox_retry(rows: Iterable[Outbox], *, actor: User) -> int:
+    """SRE/staff: send failed messages again, with a fresh retry window; one timeline event each."""
+    now = timezone.now()
+    retried = []
+    with transaction.atomic():
+        for row in rows:
+            changed = Outbox.objects.filter(pk=row.pk, status=DeliveryStatus.FAILED).update(
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=now,
+                claimed_until=None,
+                # The retry window counts from the retry, not from the first send.
+                give_up_at=now + dt.timedelta(hours=settings.DELIVERY_RETRY_HOURS),
+            )
+            if changed:
+                retried.append(row.pk)
+                record_event(
+                    verb="notify.retried",
+                    target=row,
+                    release=row.release,
+                    actor=actor,
+                    summary=f"Delivery of {row.subject!r} to {row.recipient_label} retried by hand",
+                )
+        transaction.on_commit(lambda: enqueue_deliveries(retried))
+    return len(retried)
 
 
 def requeue_stale(now: dt.datetime | None = None, limit: int = 500) -> int:

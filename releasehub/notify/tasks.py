@@ -5,16 +5,13 @@ from celery import shared_task
 from releasehub.notify import services
 
 
-@shared_task(
-    name="notify.deliver",
-    autoretry_for=(services.DeliveryFailed,),
-    retry_backoff=services.BACKOFF_BASE_SECONDS,
-    retry_backoff_max=services.BACKOFF_MAX_SECONDS,
-    retry_jitter=False,
-    max_retries=services.MAX_ATTEMPTS - 1,
-)
-def deliver(outbox_id: int) -> None:
-    services.outbox_deliver(outbox_id)
+@shared_task(name="notify.deliver", bind=True, max_retries=None)
+def deliver(self, outbox_id: int) -> None:
+    # The row, not the task, counts attempts and knows the deadline: retry when it says.
+    try:
+        services.outbox_deliver(outbox_id)
+    except services.DeliveryFailed as exc:
+        raise self.retry(exc=exc, countdown=services.retry_countdown(outbox_id)) from exc
 
 
 @shared_task(name="notify.recover")

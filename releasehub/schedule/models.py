@@ -111,3 +111,14 @@ class ScheduledAction(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+
+class SweepMark(models.Model):
+    """When each periodic sweep last ran: a backlog of its messages (a worker that was away
+    while beat kept publishing) finds it just ran and costs nothing. One row per sweep name."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ran at {self.ran_at:%Y-%m-%d %H:%M:%S}Z"

@@ -10,6 +10,9 @@ row is still dispatched and of the release's current schedule version, and marks
 the same transaction as its effect. A duplicate message, a second beat or a second sweeper
 finds the row no longer claimable or no longer dispatched and does nothing. A lost message or
 a killed worker leaves the row dispatched; its lease expires and the recovery sweep returns it.
+
+Every time here is the database's (schedule.clock.db_now, read once per run): beat, workers and
+the database may disagree about the time, and only the database is shared by all of them.
 """
 
 import datetime as dt
@@ -18,14 +21,14 @@ import time
 from collections.abc import Callable
 
 from celery import current_app
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from releasehub.audit.timeline import record_event
 from releasehub.releases.models import Release
+from releasehub.schedule import clock
 from releasehub.schedule.effects import EFFECTS, back_merge_confirmed
-from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
+from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction, SweepMark
 from releasehub.schedule.planning import (
     KINDS_A_RELEASE_CANNOT_CANCEL,
     ensure_quarterly_runbook_review,
@@ -34,14 +37,25 @@ from releasehub.schedule.planning import (
 
 log = logging.getLogger(__name__)
 
-# How long a claimed row belongs to its message. An effect takes milliseconds; a minute covers
-# a busy worker, and a lost message is re-run a minute (plus one recovery period) later.
-LEASE = dt.timedelta(seconds=60)
+# How long a claimed row belongs to its message before the recovery sweep (every 5 s) takes it
+# back. An effect takes milliseconds and the `schedule` queue is never behind deliveries, so 20 s
+# covers a busy worker, and a lost message is re-run 20-25 s later. It is never run twice: the
+# executor locks the row and acts only on a dispatched one, recovery skips locked rows, and a
+# late original message finds the row pending or done. A lease that expires under a backlog
+# costs one attempt (MAX_ATTEMPTS) and a duplicate message, nothing more.
+LEASE = dt.timedelta(seconds=20)
+# After an effect raised, the row waits this long times 2**attempts before its next attempt.
+RETRY_BACKOFF = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 CLAIM_BATCH = 500
 # One sweep claims batches until nothing is due or this much time went by (backlog after an
 # outage): the next beat tick continues.
 SWEEP_BUDGET_SECONDS = 0.5
+# A sweep that finds another one started less than this ago returns at once: after an outage
+# the broker holds one sweep message per missed beat tick, and they cost one pass, not hundreds.
+# Below the beat period (1 s), so regular ticks always sweep.
+SWEEP_DEDUPLICATE = dt.timedelta(seconds=0.5)
+RECOVERY_DEDUPLICATE = dt.timedelta(seconds=2.5)  # recovery runs every 5 s
 
 
 def enqueue_actions(ids: list[int]) -> None:
@@ -62,7 +76,7 @@ def claim_due(
     on_claimed: Callable[[list[int]], None] = enqueue_actions,
 ) -> list[int]:
     """Mark up to `limit` due rows dispatched with a lease; enqueue them once this commits."""
-    now = now or timezone.now()
+    now = now or clock.db_now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # A claim may be lost in a database crash without harm (the row is pending again
@@ -88,8 +102,28 @@ def claim_due(
     return ids
 
 
+def _first_sweep_in_a_while(name: str, within: dt.timedelta) -> bool:
+    """Mark sweep `name` as running now unless one ran `within` ago.
+
+    A guarded UPDATE (autocommit, so it holds no lock during the sweep), or the INSERT of the
+    row the first time; a concurrent first insert loses on the primary key. A mark in the
+    future (the database clock was set back) does not stop sweeps."""
+    now = clock.db_now()
+    recent = {"ran_at__gt": now - within, "ran_at__lte": now}
+    if SweepMark.objects.filter(name=name).exclude(**recent).update(ran_at=now):
+        return True
+    try:
+        with transaction.atomic():
+            SweepMark.objects.create(name=name, ran_at=now)
+    except IntegrityError:
+        return False  # the row exists and is recent: another sweep just ran
+    return True
+
+
 def sweep(*, on_claimed: Callable[[list[int]], None] = enqueue_actions) -> int:
     """The beat's one-second job: claim everything due, batch after batch, within a budget."""
+    if not _first_sweep_in_a_while("schedule.sweep", SWEEP_DEDUPLICATE):
+        return 0
     started = time.monotonic()
     claimed = 0
     while True:
@@ -146,7 +180,7 @@ def run_action(action_id: int) -> str | None:
             log.info("timed action %s is not dispatched; duplicate delivery ignored", action_id)
             return None
         action.release = release
-        now = timezone.now()
+        now = clock.db_now()
         if (
             release is not None
             and action.kind not in KINDS_A_RELEASE_CANNOT_CANCEL
@@ -196,7 +230,7 @@ def _human(delta: dt.timedelta) -> str:
 def action_failed(action_id: int, error: str) -> None:
     """The effect raised (and rolled back). Keep the row dispatched with a lease that grows with
     the attempts, so the recovery sweep retries it later; give up after MAX_ATTEMPTS."""
-    now = timezone.now()
+    now = clock.db_now()
     with transaction.atomic():
         action = (
             ScheduledAction.objects.select_for_update()
@@ -210,13 +244,13 @@ def action_failed(action_id: int, error: str) -> None:
             _finish(action, ActionStatus.FAILED, now, action.note)
             log.error("timed action %s failed for good: %s", action_id, error)
             return
-        action.lease_expires_at = now + LEASE * 2**action.attempts
+        action.lease_expires_at = now + RETRY_BACKOFF * 2**action.attempts
         action.save(update_fields=["note", "lease_expires_at"])
 
 
 def recover_expired_leases(*, now: dt.datetime | None = None, limit: int = CLAIM_BATCH) -> int:
     """Return dispatched rows whose lease expired (killed worker, lost message) to pending."""
-    now = now or timezone.now()
+    now = now or clock.db_now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # A claim may be lost in a database crash without harm (the row is pending again
@@ -247,6 +281,8 @@ def recover_expired_leases(*, now: dt.datetime | None = None, limit: int = CLAIM
 
 def recovery_sweep() -> int:
     """The beat's slower job: expired leases, and the next quarterly runbook review."""
+    if not _first_sweep_in_a_while("schedule.recover", RECOVERY_DEDUPLICATE):
+        return 0
     recovered = recover_expired_leases()
     ensure_quarterly_runbook_review()
     return recovered

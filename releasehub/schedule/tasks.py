@@ -1,7 +1,8 @@
 """Celery tasks of the timed-action engine: they take ids and call services.
 
-Beat runs `schedule.sweep` every second and `schedule.recover` every 15 seconds (settings:
-CELERY_BEAT_SCHEDULE). Every task is safe to run twice or concurrently.
+Beat runs `schedule.sweep` every second and `schedule.recover` every 5 seconds (settings:
+CELERY_BEAT_SCHEDULE); they travel on the `schedule` queue (CELERY_TASK_ROUTES). Every task is
+safe to run twice or concurrently, and a backlog of either costs one pass.
 """
 
 from celery import shared_task

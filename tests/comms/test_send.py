@@ -227,9 +227,9 @@ def test_chat_delivery_posts_slack_json_retries_a_failure_and_logs_both(
 
 
 def test_a_chat_webhook_that_times_out_is_retried_and_the_failure_is_visible(
-    client, cast, completed_release, monkeypatch
+    client, cast, completed_release, settings
 ):
-    monkeypatch.setattr(notify, "CHAT_TIMEOUT_SECONDS", 0.2)
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
     with ChatServer(answers=[200], delay=1.0) as server:
         Audience.objects.filter(name="Support").update(webhook_url=server.url)
         client.force_login(cast["asha"])

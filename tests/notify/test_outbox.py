@@ -1,7 +1,6 @@
 """The outbox: one message per (action, channel, recipient), delivered once, retried."""
 
 import datetime as dt
-import smtplib
 
 import pytest
 import time_machine
@@ -52,41 +51,6 @@ def test_delivery_sends_through_the_mail_backend_once(message):
     message.refresh_from_db()
     assert message.attempts == 1 and message.sent_at is not None
     assert DeliveryAttempt.objects.filter(outbox=message, ok=True).count() == 1
-
-
-def test_a_refused_delivery_is_logged_retried_with_backoff_then_given_up(message, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise smtplib.SMTPServerDisconnected("connection closed")
-
-    monkeypatch.setattr(services, "send_mail", refuse)
-    with time_machine.travel(NOW, tick=False):
-        for attempt in range(1, services.MAX_ATTEMPTS):
-            with pytest.raises(services.DeliveryFailed):
-                services.outbox_deliver(message.pk)
-            message.refresh_from_db()
-            assert message.status == DeliveryStatus.PENDING
-            wait = dt.timedelta(seconds=services.backoff_seconds(attempt))
-            assert message.next_attempt_at == NOW + wait
-        assert services.outbox_deliver(message.pk) == DeliveryStatus.FAILED
-    message.refresh_from_db()
-    assert message.attempts == services.MAX_ATTEMPTS
-    assert "SMTPServerDisconnected" in message.last_error
-    assert DeliveryAttempt.objects.filter(outbox=message, ok=False).count() == 6
-
-
-def test_the_task_retries_on_a_refused_delivery(message, monkeypatch):
-    calls = []
-
-    def flaky(*args, **kwargs):
-        calls.append(1)
-        if len(calls) < 3:
-            raise ConnectionRefusedError("smtp down")
-        return 1
-
-    monkeypatch.setattr(services, "send_mail", flaky)
-    deliver.apply(args=[message.pk])  # eager: Celery runs the retries in place
-    message.refresh_from_db()
-    assert message.status == DeliveryStatus.SENT and message.attempts == 3
 
 
 def test_backoff_grows_and_is_capped():

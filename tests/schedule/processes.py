@@ -121,6 +121,19 @@ class Celery:
         return self.log.read_text(errors="replace")
 
 
+def _skewed_clock(tmp: Path, seconds: float) -> dict[str, str]:
+    """Environment for a subprocess whose every clock read (its prefork children's too) is
+    `seconds` ahead: a sitecustomize that starts a ticking time-machine travel at startup."""
+    site = tmp / f"skew{int(seconds)}"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        "import time, time_machine\n"
+        f"time_machine.travel(time.time() + {seconds!r}, tick=True).start()\n"
+    )
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path}
+
+
 class Stack:
     """Redis, and on demand a worker and beat, all on the test database."""
 
@@ -138,11 +151,17 @@ class Stack:
         }
         self.processes: list[Celery] = []
 
-    def worker(self) -> Celery:
+    def worker(self, queues: str = "schedule,celery,notify", clock_ahead: float = 0) -> Celery:
+        """A worker; `clock_ahead` seconds puts its Python clock ahead of this machine's."""
+        env = self.env
+        if clock_ahead:
+            env = {**env, **_skewed_clock(self.tmp, clock_ahead)}
         proc = Celery(
             "worker",
-            self.env,
+            env,
             self.tmp / "worker.log",
+            "--queues",
+            queues,
             "--concurrency",
             "2",
             "--without-gossip",

@@ -49,7 +49,7 @@ def test_a_due_row_is_claimed_once_with_a_lease(release, clock):
     row = _row(release, ActionKind.PRE_RELEASE_DUE)
     assert first == [row.pk]
     assert row.status == ActionStatus.DISPATCHED and row.attempts == 1
-    assert row.lease_expires_at == dt.datetime(2026, 11, 30, 4, 31, tzinfo=UTC)
+    assert row.lease_expires_at == dt.datetime(2026, 11, 30, 4, 30, 20, tzinfo=UTC)
 
 
 def _at_freeze(clock) -> None:
@@ -153,7 +153,8 @@ def test_a_failed_action_can_be_retried_by_hand(release, clock, people):
 
 def test_healthz_counts_overdue_actions(release, clock, client):
     assert client.get("/healthz").json()["overdue_actions"] == 0
-    clock.move_to(dt.datetime(2026, 11, 30, 12, 31, tzinfo=UTC))  # beat stopped
+    # Beat stopped: past HEALTH_OVERDUE_SECONDS (60 s) for both the freeze and T-48h rows.
+    clock.move_to(dt.datetime(2026, 11, 30, 12, 32, tzinfo=UTC))
     assert overdue_count() == 2
     assert client.get("/healthz").json()["overdue_actions"] == 2
     fire_due()

@@ -5,7 +5,6 @@ the live PostgreSQL test database. Each action must happen exactly once."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from releasehub.notify.models import DeliveryStatus, Outbox
 from releasehub.releases.clock import default_window
 from releasehub.releases.models import Release
 from releasehub.releases.services.lifecycle import release_create
+from releasehub.schedule.clock import db_now
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from releasehub.schedule.services import LEASE, claim_due, recover_expired_leases
 from tests.factories import UserFactory, next_wednesday
@@ -94,6 +94,24 @@ def test_freeze_fires_through_real_beat_worker_and_redis_and_its_email_is_sent(s
     assert "priya@example.com" in mails and "IST" in mails
 
 
+def test_a_worker_whose_clock_is_300_s_ahead_fires_on_the_database_clock(stack, release):
+    # Beat stamps its sweeps with this machine's clock; the worker would have found them all
+    # expired (nothing fired) and, claiming by its own clock, fired five minutes early.
+    worker = stack.worker(clock_ahead=300)
+    stack.beat()
+    due = _freeze(release).due_at
+    ok = wait_for(lambda: _freeze(release).status == ActionStatus.DONE, timeout=40)
+    assert ok, stack.logs()
+    assert "Discarding revoked task" not in worker.output()
+    _assert_frozen_once(release)
+    row = _freeze(release)
+    assert row.fired_at >= due and row.lateness < dt.timedelta(seconds=5), row.lateness
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        (database_now,) = cursor.fetchone()
+    assert row.fired_at <= database_now  # recorded on the database's clock, not the worker's
+
+
 def test_a_worker_killed_mid_action_still_fires_it_once(stack, release):
     worker = stack.worker()
     stack.beat()
@@ -108,8 +126,8 @@ def test_a_worker_killed_mid_action_still_fires_it_once(stack, release):
     assert release.status == Release.Status.PLANNED  # nothing half-done
     stack.worker()
     # The lost message is unacknowledged in Redis for an hour; the lease expires in a minute.
-    with time_machine.travel(timezone.now() + LEASE + dt.timedelta(seconds=1)):
-        assert recover_expired_leases() == 1
+    # The engine reads the database's clock, which time-machine cannot move: pass the time.
+    assert recover_expired_leases(now=db_now() + LEASE + dt.timedelta(seconds=1)) == 1
     ok = wait_for(lambda: _freeze(release).status == ActionStatus.DONE, timeout=40)
     assert ok, stack.logs()
     assert _freeze(release).attempts == 2
@@ -156,8 +174,7 @@ def test_redis_restarted_with_messages_in_it_still_fires_each_action_once(stack,
     assert (
         ScheduledAction.objects.filter(pk__in=claimed, status=ActionStatus.DISPATCHED).count() == 21
     )
-    with time_machine.travel(timezone.now() + LEASE + dt.timedelta(seconds=1)):
-        assert recover_expired_leases() == 21
+    assert recover_expired_leases(now=db_now() + LEASE + dt.timedelta(seconds=1)) == 21
     lost = ScheduledAction.objects.filter(pk__in=claimed)
     assert wait_for(lambda: lost.filter(status=done).count() == 21, timeout=40), stack.logs()
     assert set(lost.values_list("attempts", flat=True)) == {2}

@@ -1,6 +1,6 @@
 """`manage.py bench_schedule`: the timed-action engine for real, measured.
 
-Starts a private redis-server, a Celery worker and Celery beat (the settings' beat schedule),
+Starts a private redis-server, the two Celery workers (queues as in the Procfile) and beat,
 plans probe actions due over a minute, and reports their lateness (fired minus due). Then fills
 the table with pending rows and times the sweeper's claim query. It writes only PROBE rows with
 no release, and deletes them when it is done. See docs/performance.md.
@@ -106,7 +106,31 @@ class Command(BaseCommand):
     def _start_celery(self, env: dict, tmp: Path, procs: list, concurrency: int) -> None:
         base = [sys.executable, "-m", "celery", "--app", "releasehub"]
         commands = {
-            "worker": [*base, "worker", "--loglevel", "WARNING", "--concurrency", str(concurrency)],
+            # The Procfile's two workers: timed actions never wait behind deliveries.
+            "worker": [
+                *base,
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--queues",
+                "schedule,celery",
+                "--hostname",
+                "worker@%h",
+                "--concurrency",
+                str(concurrency),
+            ],
+            "mailer": [
+                *base,
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--queues",
+                "notify",
+                "--hostname",
+                "mailer@%h",
+                "--concurrency",
+                "1",
+            ],
             "beat": [*base, "beat", "--loglevel", "WARNING", "--schedule", str(tmp / "beat")],
         }
         for name, command in commands.items():
@@ -121,7 +145,10 @@ class Command(BaseCommand):
                     start_new_session=True,
                 )
             )
-        self.stdout.write(f"worker (concurrency {concurrency}) and beat started; logs in {tmp}")
+        self.stdout.write(
+            f"worker (queues schedule,celery; concurrency {concurrency}), mailer (queue notify) "
+            f"and beat started; logs in {tmp}"
+        )
 
     # Lateness -----------------------------------------------------------------------------
 
