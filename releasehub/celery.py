@@ -2,6 +2,8 @@ import os
 
 from celery import Celery
 
+import releasehub.broker  # noqa: F401  (registers the embedded broker's fsatomic:// transport)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "releasehub.settings")
 
 app = Celery("releasehub")
