@@ -271,8 +271,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "schedule-sweep": {"task": "schedule.sweep", "schedule": 1.0},
     # Return rows whose lease expired (killed worker, lost message); plan the quarterly review.
     "schedule-recover": {"task": "schedule.recover", "schedule": 5.0},
-    # Re-enqueue outbox messages whose delivery task was lost.
-    "notify-recover": {"task": "notify.recover", "schedule": 30.0, "options": {"expires": 60}},
+    # Re-enqueue outbox messages whose delivery task was lost. No `expires` either: a mailer
+    # whose clock is ahead would drop them all, and a backlog of them finds nothing stale.
+    "notify-recover": {"task": "notify.recover", "schedule": 30.0},
     # Trains keep their next four releases planned, also after a release completes.
     "train-fill": {"task": "releases.train_fill", "schedule": 3600.0, "options": {"expires": 600}},
 }

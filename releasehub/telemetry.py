@@ -20,7 +20,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from releasehub.notify.models import DeliveryAttempt, DeliveryStatus, Outbox
-from releasehub.schedule.models import LIVE_STATUSES, ActionStatus, ScheduledAction
+from releasehub.schedule.models import LIVE_STATUSES, ActionStatus, ScheduledAction, SweepMark
 
 # Lateness of the actions fired over this window feeds the histogram.
 LATENESS_WINDOW = dt.timedelta(hours=1)
@@ -111,6 +111,7 @@ class EngineCollector(Collector):
             statuses.add_metric([status], by_status.get(status, 0))
         yield statuses
         yield self._lateness(now)
+        yield from self._sweeps()
         yield from self._outbox(state)
 
     def _lateness(self, now: dt.datetime) -> Metric:
@@ -138,6 +139,28 @@ class EngineCollector(Collector):
             buckets=buckets,
             gsum_value=total.total_seconds() if total else 0.0,
         )
+
+    def _sweeps(self) -> Iterator[Metric]:
+        # Timed in the worker, which has no endpoint: each worker process writes its previous
+        # pass with its next sweep mark (schedule.services), so one row per sweep says it all.
+        duration = GaugeMetricFamily(
+            "releasehub_sweep_duration_seconds",
+            "How long the latest reported pass of each engine sweep took.",
+            labels=["sweep"],
+        )
+        last_run = GaugeMetricFamily(
+            "releasehub_sweep_last_run_timestamp_seconds",
+            "When each engine sweep last started a pass (Unix time, database clock).",
+            labels=["sweep"],
+        )
+        for name, ran_at, seconds in SweepMark.objects.values_list(
+            "name", "ran_at", "last_pass_seconds"
+        ):
+            last_run.add_metric([name], ran_at.timestamp())
+            if seconds is not None:
+                duration.add_metric([name], seconds)
+        yield duration
+        yield last_run
 
     def _outbox(self, state: Backlog) -> Iterator[Metric]:
         counts = Outbox.objects.aggregate(

@@ -7,10 +7,12 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from releasehub.notify.models import DeliveryAttempt, DeliveryStatus, Outbox
-from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
+from releasehub.schedule import services as engine
+from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction, SweepMark
 
-# Overdue actions, failing deliveries, actions by status, lateness, outbox counts, failed attempts.
-METRICS_QUERIES = 6
+# Overdue actions, failing deliveries, actions by status, lateness, outbox counts, failed
+# attempts, sweep marks.
+METRICS_QUERIES = 7
 
 
 def _action(due_in: dt.timedelta, status=ActionStatus.PENDING, late: float | None = None):
@@ -127,8 +129,36 @@ def test_metrics_query_count_does_not_grow_with_data(client, django_assert_num_q
     for n in range(5):
         _action(dt.timedelta(minutes=-n), ActionStatus.DONE, late=n)
         _outbox(n, failed_attempts=n)
+        SweepMark.objects.create(name=f"sweep{n}", ran_at=timezone.now(), last_pass_seconds=0.1)
     with django_assert_num_queries(METRICS_QUERIES):
         client.get("/-/metrics")
+
+
+@pytest.mark.django_db
+def test_metrics_show_how_long_the_last_sweep_took_and_when_sweeps_last_ran(
+    client, fixed_clock, monkeypatch
+):
+    monkeypatch.setattr(engine, "_finished_passes", {})  # a worker process that has not swept
+    samples = scrape(client)
+    assert "releasehub_sweep_duration_seconds" not in samples  # no sweep has run yet
+    first = timezone.now()
+    engine.sweep()
+    engine.recovery_sweep()
+    fixed_clock.shift(dt.timedelta(seconds=10))
+    engine.sweep()  # reports the first pass with its mark
+    samples = scrape(client)
+    duration = value(samples, "releasehub_sweep_duration_seconds", sweep="schedule.sweep")
+    assert duration == SweepMark.objects.get(name="schedule.sweep").last_pass_seconds
+    assert 0 < duration < 5
+    # The recovery sweep's first pass is reported by its next one.
+    assert (("sweep", "schedule.recover"),) not in samples["releasehub_sweep_duration_seconds"]
+    last_run = "releasehub_sweep_last_run_timestamp_seconds"
+    assert value(samples, last_run, sweep="schedule.sweep") == pytest.approx(
+        first.timestamp() + 10, abs=1
+    )
+    assert value(samples, last_run, sweep="schedule.recover") == pytest.approx(
+        first.timestamp(), abs=1
+    )
 
 
 @pytest.mark.django_db

@@ -115,10 +115,15 @@ class ScheduledAction(models.Model):
 
 class SweepMark(models.Model):
     """When each periodic sweep last ran: a backlog of its messages (a worker that was away
-    while beat kept publishing) finds it just ran and costs nothing. One row per sweep name."""
+    while beat kept publishing) finds it just ran and costs nothing. One row per sweep name.
+
+    It also carries the latest finished pass for /-/metrics: a worker process writes its own
+    previous pass with the mark of its next one, so timing a sweep costs no write of its own."""
 
     name = models.CharField(max_length=40, primary_key=True)
     ran_at = models.DateTimeField()
+    last_pass_at = models.DateTimeField(null=True, blank=True)
+    last_pass_seconds = models.FloatField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ran at {self.ran_at:%Y-%m-%d %H:%M:%S}Z"

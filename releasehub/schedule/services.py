@@ -102,35 +102,51 @@ def claim_due(
     return ids
 
 
-def _first_sweep_in_a_while(name: str, within: dt.timedelta) -> bool:
-    """Mark sweep `name` as running now unless one ran `within` ago.
+# The last pass of each sweep this worker process finished: (started at, seconds). It is written
+# with the process's next mark, so timing sweeps for /-/metrics costs no write of its own.
+_finished_passes: dict[str, tuple[dt.datetime, float]] = {}
+
+
+def _first_sweep_in_a_while(name: str, within: dt.timedelta) -> dt.datetime | None:
+    """Mark sweep `name` as running now unless one ran `within` ago; its start, or None.
 
     A guarded UPDATE (autocommit, so it holds no lock during the sweep), or the INSERT of the
     row the first time; a concurrent first insert loses on the primary key. A mark in the
     future (the database clock was set back) does not stop sweeps."""
     now = clock.db_now()
+    report = {}
+    if name in _finished_passes:
+        at, seconds = _finished_passes[name]
+        report = {"last_pass_at": at, "last_pass_seconds": seconds}
     recent = {"ran_at__gt": now - within, "ran_at__lte": now}
-    if SweepMark.objects.filter(name=name).exclude(**recent).update(ran_at=now):
-        return True
+    if SweepMark.objects.filter(name=name).exclude(**recent).update(ran_at=now, **report):
+        return now
     try:
         with transaction.atomic():
-            SweepMark.objects.create(name=name, ran_at=now)
+            SweepMark.objects.create(name=name, ran_at=now, **report)
     except IntegrityError:
-        return False  # the row exists and is recent: another sweep just ran
-    return True
+        return None  # the row exists and is recent: another sweep just ran
+    return now
+
+
+def _pass_finished(name: str, started_at: dt.datetime, started: float) -> None:
+    _finished_passes[name] = (started_at, time.monotonic() - started)
 
 
 def sweep(*, on_claimed: Callable[[list[int]], None] = enqueue_actions) -> int:
     """The beat's one-second job: claim everything due, batch after batch, within a budget."""
-    if not _first_sweep_in_a_while("schedule.sweep", SWEEP_DEDUPLICATE):
-        return 0
     started = time.monotonic()
+    started_at = _first_sweep_in_a_while("schedule.sweep", SWEEP_DEDUPLICATE)
+    if started_at is None:
+        return 0
     claimed = 0
     while True:
         batch = claim_due(on_claimed=on_claimed)
         claimed += len(batch)
         if len(batch) < CLAIM_BATCH or time.monotonic() - started > SWEEP_BUDGET_SECONDS:
-            return claimed
+            break
+    _pass_finished("schedule.sweep", started_at, started)
+    return claimed
 
 
 def _finish(action: ScheduledAction, status: str, now: dt.datetime, note: str = "") -> None:
@@ -281,10 +297,13 @@ def recover_expired_leases(*, now: dt.datetime | None = None, limit: int = CLAIM
 
 def recovery_sweep() -> int:
     """The beat's slower job: expired leases, and the next quarterly runbook review."""
-    if not _first_sweep_in_a_while("schedule.recover", RECOVERY_DEDUPLICATE):
+    started = time.monotonic()
+    started_at = _first_sweep_in_a_while("schedule.recover", RECOVERY_DEDUPLICATE)
+    if started_at is None:
         return 0
     recovered = recover_expired_leases()
     ensure_quarterly_runbook_review()
+    _pass_finished("schedule.recover", started_at, started)
     return recovered
 
 

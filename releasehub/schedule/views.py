@@ -3,20 +3,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from releasehub.accounts.models import Role
 from releasehub.core.http import AuthedRequest
 from releasehub.notify.models import DeliveryStatus, Outbox
+from releasehub.notify.selectors import deliveries_for_release
 from releasehub.notify.services import outbox_retry
+from releasehub.schedule.access import may_operate
 from releasehub.schedule.models import ScheduledAction
 from releasehub.schedule.selectors import overdue_count, overview
 from releasehub.schedule.services import action_retry
 
 
 def _require_sre_or_staff(request: AuthedRequest) -> None:
-    if not (request.user.is_staff or request.user.has_role(Role.SRE)):
+    if not may_operate(request.user):
         raise PermissionDenied("Timed actions are for SRE and staff.")
 
 
@@ -55,12 +57,24 @@ def action_retry_view(request: AuthedRequest, code) -> HttpResponse:
 @require_POST
 @login_required
 def delivery_retry_view(request: AuthedRequest, code) -> HttpResponse:
+    """Retry one failed delivery, from the timed-actions page or a release's delivery log."""
     _require_sre_or_staff(request)
-    row = get_object_or_404(Outbox, code=code)
+    row = get_object_or_404(Outbox.objects.select_related("release"), code=code)
     if outbox_retry([row], actor=request.user):
-        messages.success(request, f"Delivery to {row.recipient_label} will be retried now.")
+        level, note = messages.SUCCESS, f"Delivery to {row.recipient_label} will be retried now."
     else:
-        messages.error(request, "That delivery is no longer failed; nothing changed.")
+        level, note = messages.ERROR, "That delivery is no longer failed; nothing changed."
+    if row.release and request.htmx.target == "delivery-log":
+        # Retried from the release's delivery log: answer with the log, the note in it.
+        context = {
+            "deliveries": deliveries_for_release(row.release),
+            "note": note,
+            "note_tag": messages.DEFAULT_TAGS[level],
+        }
+        return render(request, "notify/_delivery_log.html", context)
+    messages.add_message(request, level, note)
+    if row.release and request.POST.get("next") == "release":
+        return redirect(reverse("pages:release", args=[row.release.code]) + "#delivery-log")
     return redirect("schedule:overview")
 
 

@@ -1,19 +1,29 @@
-"""Real processes for the end-to-end and fault tests: a private redis-server, Celery worker and
-beat subprocesses pointed at the live test database (PostgreSQL only: SQLite's test database
-lives in this process's memory)."""
+"""Real processes for the end-to-end and fault tests: a private redis-server, Celery worker,
+mailer and beat subprocesses pointed at the live test database (PostgreSQL only: SQLite's test
+database lives in this process's memory), a fake mail server, and libfaketime for a process
+whose clock the test moves."""
 
+import datetime as dt
+import email
+import email.message
+import email.policy
+import glob
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from django.db import connection
 
+from releasehub.accounts.models import Squad
+from releasehub.catalog.models import FrontendApp, Service
+from releasehub.catalog.runbook import ensure_catalog
 from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +145,8 @@ def _skewed_clock(tmp: Path, seconds: float) -> dict[str, str]:
 
 
 class Stack:
-    """Redis, and on demand a worker and beat, all on the test database."""
+    """Redis, and on demand workers, a mailer and beat, all on the test database. Every process
+    takes environment overrides (EMAIL_URL to a fake server, a moved clock)."""
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
@@ -151,32 +162,52 @@ class Stack:
         }
         self.processes: list[Celery] = []
 
-    def worker(self, queues: str = "schedule,celery,notify", clock_ahead: float = 0) -> Celery:
-        """A worker; `clock_ahead` seconds puts its Python clock ahead of this machine's."""
-        env = self.env
+    def _celery(self, command: str, name: str, env: dict[str, str] | None, *args: str) -> Celery:
+        proc = Celery(command, {**self.env, **(env or {})}, self.tmp / f"{name}.log", *args)
+        self.processes.append(proc.start())
+        return proc
+
+    def worker(
+        self,
+        queues: str = "schedule,celery,notify",
+        clock_ahead: float = 0,
+        *,
+        name: str = "worker",
+        concurrency: int = 2,
+        env: dict[str, str] | None = None,
+    ) -> Celery:
+        """A worker; `clock_ahead` seconds puts its Python clock ahead of this machine's. The
+        default consumes every queue; `procfile()` starts the two workers production runs."""
         if clock_ahead:
-            env = {**env, **_skewed_clock(self.tmp, clock_ahead)}
-        proc = Celery(
+            env = {**(env or {}), **_skewed_clock(self.tmp, clock_ahead)}
+        return self._celery(
             "worker",
+            name,
             env,
-            self.tmp / "worker.log",
             "--queues",
             queues,
+            "--hostname",
+            f"{name}@%h",
             "--concurrency",
-            "2",
+            str(concurrency),
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
-        ).start()
-        self.processes.append(proc)
-        return proc
+        )
+
+    def mailer(self, env: dict[str, str] | None = None) -> Celery:
+        """The Procfile's `mailer`: deliveries only (the `notify` queue)."""
+        return self.worker("notify", name="mailer", env=env)
 
     def beat(self) -> Celery:
-        proc = Celery(
-            "beat", self.env, self.tmp / "beat.log", "--schedule", str(self.tmp / "beat-schedule")
-        ).start()
-        self.processes.append(proc)
-        return proc
+        """Beat with the settings' schedule. Stop it with `.kill()`; call again to restart."""
+        return self._celery("beat", "beat", None, "--schedule", str(self.tmp / "beat-schedule"))
+
+    def procfile(self, mailer_env: dict[str, str] | None = None) -> None:
+        """The Procfile's processes: `worker` (schedule,celery), `mailer` (notify), `beat`."""
+        self.worker("schedule,celery")
+        self.mailer(mailer_env)
+        self.beat()
 
     def logs(self) -> str:
         return "\n".join(p.output()[-4000:] for p in {p.log: p for p in self.processes}.values())
@@ -188,3 +219,118 @@ class Stack:
         # The killed processes' database sessions must be gone before the test database is
         # emptied (TRUNCATE waits for their locks).
         connection.close()
+
+
+def start_stack(tmp: Path) -> Stack:
+    ensure_catalog(Squad, Service, FrontendApp)  # emptied by earlier transactional tests
+    return Stack(tmp)
+
+
+class MovedClock:
+    """libfaketime for a subprocess: its clocks (wall and monotonic, its children's too) run
+    `offset` seconds ahead of this machine's, read from a file the test advances."""
+
+    def __init__(self, path: Path) -> None:
+        libraries = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+        need("libfaketime (Debian package faketime)", bool(libraries))
+        self.library, self.path, self.offset = libraries[0], path, 0.0
+        self._write()
+
+    def env(self) -> dict[str, str]:
+        # NO_CACHE: every clock read sees the file as it is now, not as it was 10 s ago.
+        return {
+            "LD_PRELOAD": self.library,
+            "FAKETIME_TIMESTAMP_FILE": str(self.path),
+            "FAKETIME_NO_CACHE": "1",
+        }
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+        self._write()
+
+    def now(self) -> dt.datetime:
+        """The subprocess's time now."""
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.offset)
+
+    def _write(self) -> None:
+        # Renamed into place: a reader must never see an empty file (offset 0, time going back).
+        part = self.path.with_suffix(".part")
+        part.write_text(f"+{self.offset:.0f}s\n")
+        part.replace(self.path)
+
+
+class FakeSmtp:
+    """A mail server on 127.0.0.1 for the subprocesses. Modes: `up` takes messages (enough SMTP
+    for smtplib), `hang` accepts connections and never says a word, `down` refuses them
+    (nothing listens on the port)."""
+
+    def __init__(self, mode: str = "up") -> None:
+        self.mode = mode
+        self.messages: list[email.message.EmailMessage] = []
+        self.connections = 0
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        self._listener: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> "FakeSmtp":
+        self.set_mode(self.mode)
+        return self
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        if mode == "down" and self._listener:
+            # shutdown wakes the thread blocked in accept(); close alone would not, on Linux.
+            self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        elif mode != "down" and not self._listener:
+            self._listener = socket.create_server(("127.0.0.1", self.port))
+            threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def message_ids(self) -> list[str]:
+        with self._lock:
+            return [str(m["Message-ID"]) for m in self.messages]
+
+    def stop(self) -> None:
+        self.set_mode("down")
+        for conn in list(self._open):
+            conn.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # closed: the server went down
+            self.connections += 1
+            self._open.append(conn)
+            if self.mode == "up":
+                threading.Thread(target=self._converse, args=(conn,), daemon=True).start()
+
+    def _converse(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 fake ESMTP\r\n")
+            for line in lines:
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    conn.sendall(b"354 go on\r\n")
+                    data = b"".join(iter(lambda: _data_line(lines), b""))
+                    message = email.message_from_bytes(data, policy=email.policy.default)
+                    with self._lock:
+                        self.messages.append(message)  # type: ignore[arg-type]
+                    conn.sendall(b"250 queued\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:  # EHLO, MAIL, RCPT, RSET, NOOP
+                    conn.sendall(b"250 ok\r\n")
+
+
+def _data_line(lines) -> bytes:
+    """The next line of a DATA section, b"" at its end (or when the client went away)."""
+    line = lines.readline()
+    return b"" if line == b".\r\n" else line

@@ -31,9 +31,11 @@ def test_delivery_tasks_go_to_the_notify_queue(task):
     assert _queue(task) == "notify"
 
 
-def test_no_schedule_beat_entry_expires_by_another_machines_clock(settings):
+def test_no_engine_beat_entry_expires_by_another_machines_clock(settings):
+    # A mailer whose clock ran 600 s ahead of beat's (libfaketime) discarded every
+    # notify.recover as expired, as skewed workers once did every sweep.
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        if entry["task"].startswith("schedule."):
+        if entry["task"].startswith(("schedule.", "notify.")):
             assert "expires" not in entry.get("options", {}), name
 
 

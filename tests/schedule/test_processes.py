@@ -5,13 +5,12 @@ the live PostgreSQL test database. Each action must happen exactly once."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
 
-from releasehub.accounts.models import Role, Squad
+from releasehub.accounts.models import Role
 from releasehub.audit.models import TimelineEvent
-from releasehub.catalog.models import FrontendApp, Service
-from releasehub.catalog.runbook import ensure_catalog
 from releasehub.celery import app
 from releasehub.notify.models import DeliveryStatus, Outbox
 from releasehub.releases.clock import default_window
@@ -21,7 +20,7 @@ from releasehub.schedule.clock import db_now
 from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
 from releasehub.schedule.services import LEASE, claim_due, recover_expired_leases
 from tests.factories import UserFactory, next_wednesday
-from tests.schedule.processes import Stack, wait_for
+from tests.schedule.processes import start_stack, wait_for
 
 pytestmark = [
     pytest.mark.real_clock,
@@ -33,8 +32,7 @@ pytestmark = [
 
 @pytest.fixture
 def stack(postgres, tmp_path, settings):
-    ensure_catalog(Squad, Service, FrontendApp)  # emptied by earlier transactional tests
-    stack = Stack(tmp_path)
+    stack = start_stack(tmp_path)
     yield stack
     stack.stop()
 
@@ -180,3 +178,48 @@ def test_redis_restarted_with_messages_in_it_still_fires_each_action_once(stack,
     assert set(lost.values_list("attempts", flat=True)) == {2}
     assert ScheduledAction.objects.filter(pk__in=[p.pk for p in probes + later]).count() == 25
     _assert_frozen_once(release)
+
+
+def test_healthz_is_degraded_while_beat_is_stopped_and_ok_once_the_worker_caught_up(
+    stack, client, settings, monkeypatch
+):
+    # /healthz's broker check asks the stack's Redis, like a web process of this deployment.
+    monkeypatch.setattr(app.conf, "broker_url", stack.redis.url)
+    stack.worker("schedule,celery")
+    beat = stack.beat()
+    probe = ScheduledAction.objects.create(kind=ActionKind.PROBE, due_at=timezone.now())
+    assert wait_for(lambda: _all_done([probe.pk]), timeout=60), stack.logs()
+    beat.kill()
+    now = timezone.now()
+    due = ScheduledAction.objects.bulk_create(
+        ScheduledAction(kind=ActionKind.PROBE, due_at=now - dt.timedelta(milliseconds=i))
+        for i in range(1, 4)
+    )
+    ids = [row.pk for row in due]
+    assert _healthz(client)[0] == 200  # due, but not late enough to worry anyone
+    past_threshold = now + dt.timedelta(seconds=settings.HEALTH_OVERDUE_SECONDS + 5)
+    # Only this process's clock moves: nothing sweeps while beat is away, whatever the time.
+    with time_machine.travel(past_threshold, tick=True):
+        code, body = _healthz(client)
+    assert code == 503 and body["status"] == "degraded", body
+    assert body["overdue_actions"] == 3 and body["database"] and body["broker"]
+    assert body["reasons"] == [
+        f"3 timed action(s) overdue, the oldest by {body['oldest_overdue_seconds']} s "
+        f"(threshold {settings.HEALTH_OVERDUE_SECONDS} s)"
+    ]
+    assert ScheduledAction.objects.filter(pk__in=ids, status=ActionStatus.PENDING).count() == 3
+
+    stack.beat()
+    assert wait_for(lambda: _all_done(ids), timeout=60), stack.logs()
+    with time_machine.travel(past_threshold, tick=True):
+        code, body = _healthz(client)
+    assert (code, body["status"], body["overdue_actions"]) == (200, "ok", 0), body
+
+
+def _all_done(ids: list[int]) -> bool:
+    return not ScheduledAction.objects.filter(pk__in=ids).exclude(status=ActionStatus.DONE).exists()
+
+
+def _healthz(client) -> tuple[int, dict]:
+    response = client.get("/healthz")
+    return response.status_code, response.json()

@@ -26,8 +26,8 @@ def _releases(count: int) -> None:
 def test_sre_sees_overdue_failed_and_upcoming_in_constant_queries(
     client, people, release, clock, django_assert_max_num_queries
 ):
-    client.force_login(people["sre"])
     clock.move_to(dt.datetime(2026, 11, 30, 10, 1, tzinfo=IST))  # T-48h overdue (beat down)
+    client.force_login(people["sre"])  # after the move: sessions end after SESSION_IDLE_HOURS
     ScheduledAction.objects.filter(kind=ActionKind.FREEZE).update(status=ActionStatus.FAILED)
     with django_assert_max_num_queries(12) as few:
         response = client.get("/timed-actions/")

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction
+from releasehub.schedule.models import ActionKind, ActionStatus, ScheduledAction, SweepMark
 from releasehub.schedule.services import claim_due
 
 BENCH_NOTE = "bench_schedule"
@@ -67,6 +67,7 @@ class Command(BaseCommand):
             self._start_celery(env, tmp, procs, opts["concurrency"])
             self._warm_up()
             lateness = self._fire(opts["actions"], opts["spread"])
+            last_pass = SweepMark.objects.filter(name="schedule.sweep").first()
         finally:
             for proc in reversed(procs):
                 if proc.poll() is None:
@@ -77,6 +78,11 @@ class Command(BaseCommand):
                         os.killpg(proc.pid, signal.SIGKILL)
             self._cleanup()
         self._report_lateness(lateness)
+        if last_pass and last_pass.last_pass_seconds is not None:
+            self.stdout.write(
+                f"last sweep pass the worker reported (/-/metrics "
+                f"releasehub_sweep_duration_seconds): {last_pass.last_pass_seconds * 1000:.2f} ms"
+            )
         try:
             self._time_sweeps(opts["pending"], opts["sweeps"])
         finally:
