@@ -124,6 +124,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # concurrent use ("bad parameter or other API misuse") when a page polls mid-test.
     # One file per process, so two test runs in one checkout do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_releasehub_{os.getpid()}.sqlite3")}
+# The role that owns the tables (docs/security.md, "Database roles"): `migrate` and `db_roles
+# --apply` log in as it; everything else as DATABASE_URL's role, which owns nothing. Unset:
+# one role for all (the embedded default, development).
+DATABASE_OWNER: dict[str, str] | None = None
+if _read("DATABASE_OWNER_URL", env.str, ""):
+    _owner = _read("DATABASE_OWNER_URL", env.db_url, "")
+    _same = ("ENGINE", "NAME", "HOST", "PORT")
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or any(
+        _owner.get(key) != DATABASES["default"].get(key) for key in _same
+    ):
+        raise ImproperlyConfigured(
+            "Environment variable DATABASE_OWNER_URL must be postgres://… naming the same "
+            "server and database as DATABASE_URL (only the role and password differ)."
+        )
+    DATABASE_OWNER = {"USER": _owner["USER"], "PASSWORD": _owner["PASSWORD"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

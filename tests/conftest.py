@@ -128,9 +128,9 @@ def _fast_passwords() -> None:
 def _sqlite_flush_keeps_triggers() -> None:
     """Let test teardown empty append-only tables on SQLite.
 
-    Django flushes SQLite with DELETE (PostgreSQL uses TRUNCATE, which row triggers ignore), and
-    the append-only triggers refuse DELETE. Teardown drops them, empties the table and puts the
-    same triggers back; the tests of the triggers themselves run inside a test, never here.
+    Django flushes SQLite with DELETE, which the append-only triggers refuse. Teardown drops
+    them, empties the table and puts the same triggers back; the tests of the triggers
+    themselves run inside a test, never here.
     """
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         return
@@ -152,6 +152,31 @@ def _sqlite_flush_keeps_triggers() -> None:
         drops = [f"DROP TRIGGER {name};" for name, _ in triggers]
         creates = [f"{create};" for _, create in triggers]
         return drops + sql + creates
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _postgres_flush_passes_append_only_triggers() -> None:
+    """Let test teardown empty append-only tables on PostgreSQL.
+
+    Django flushes PostgreSQL with one TRUNCATE of every table, which the evidence tables refuse
+    (releasehub/audit/operations.py). The flush's transaction runs in replica mode, where
+    ordinary triggers do not fire; only a superuser may choose it, as the test database's role
+    is, and never the app's role (tests/test_database_roles.py).
+    """
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        sql = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        # execute_sql_flush runs these in one transaction: LOCAL ends with it.
+        return ["SET LOCAL session_replication_role = replica;", *sql] if sql else sql
 
     DatabaseOperations.sql_flush = sql_flush
 

@@ -1,7 +1,11 @@
-"""A migration operation that makes a table append-only in the database itself.
+"""Migration operations that make a table append-only in the database itself.
 
 Evidence (timeline, sign-offs, approvals, smoke results) must survive a buggy view, a shell
-session or a raw SQL statement, so UPDATE and DELETE are refused by a trigger, not by Python.
+session or a raw SQL statement, so UPDATE, DELETE and (on PostgreSQL) TRUNCATE are refused by
+triggers, not by Python. They fire for every role, the owner and superusers included; the one
+way past them is a superuser's `session_replication_role = replica` (a restore with
+--disable-triggers, the test suite's flush), or the owner dropping them, which is why the app
+connects as a role that owns nothing (docs/security.md, "Database roles").
 """
 
 from django.db.migrations.operations.base import Operation
@@ -41,7 +45,30 @@ def drop_sql(vendor: str, table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {trigger_name(table, op)}{on};" for op in ("UPDATE", "DELETE")]
 
 
+# Kept apart from create_sql, which rollout's 0003 calls to put the row triggers back after
+# SQLite copies a table: that migration keeps doing exactly what it did when it was written.
+def truncate_create_sql(vendor: str, table: str) -> list[str]:
+    """TRUNCATE fires no row trigger: a statement-level one refuses it. SQLite has no TRUNCATE
+    (its DELETE without WHERE fires the row trigger), so nothing there."""
+    if vendor != "postgresql":
+        return []
+    # OR REPLACE: on a database migrated from scratch, RefuseTruncate finds it made already.
+    return [
+        _PG_FUNCTION,
+        f"CREATE OR REPLACE TRIGGER {trigger_name(table, 'TRUNCATE')} BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION releasehub_refuse_change();",
+    ]
+
+
+def truncate_drop_sql(vendor: str, table: str) -> list[str]:
+    if vendor != "postgresql":
+        return []
+    return [f"DROP TRIGGER IF EXISTS {trigger_name(table, 'TRUNCATE')} ON {table};"]
+
+
 class MakeAppendOnly(Operation):
+    """Refuse UPDATE, DELETE and TRUNCATE on a model's table."""
+
     reduces_to_sql = True
     reversible = True
 
@@ -54,16 +81,40 @@ class MakeAppendOnly(Operation):
     def _table(self, app_label, state) -> str:
         return state.apps.get_model(app_label, self.model_name)._meta.db_table
 
+    def forwards_sql(self, vendor: str, table: str) -> list[str]:
+        return create_sql(vendor, table) + truncate_create_sql(vendor, table)
+
+    def backwards_sql(self, vendor: str, table: str) -> list[str]:
+        return drop_sql(vendor, table) + truncate_drop_sql(vendor, table)
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        for sql in create_sql(schema_editor.connection.vendor, self._table(app_label, to_state)):
+        table = self._table(app_label, to_state)
+        for sql in self.forwards_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(sql, params=None)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        for sql in drop_sql(schema_editor.connection.vendor, self._table(app_label, from_state)):
+        table = self._table(app_label, from_state)
+        for sql in self.backwards_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(sql, params=None)
 
     def describe(self) -> str:
-        return f"Refuse UPDATE and DELETE on {self.model_name}"
+        return f"Refuse UPDATE, DELETE and TRUNCATE on {self.model_name}"
 
     def deconstruct(self):
         return (self.__class__.__qualname__, [self.model_name], {})
+
+
+class RefuseTruncate(MakeAppendOnly):
+    """Add the TRUNCATE trigger to a table made append-only before MakeAppendOnly had it.
+
+    A database migrated from scratch got it from MakeAppendOnly already, so this replaces it
+    with itself; unapplying drops it either way. Nothing on SQLite."""
+
+    def forwards_sql(self, vendor: str, table: str) -> list[str]:
+        return truncate_create_sql(vendor, table)
+
+    def backwards_sql(self, vendor: str, table: str) -> list[str]:
+        return truncate_drop_sql(vendor, table)
+
+    def describe(self) -> str:
+        return f"Refuse TRUNCATE on {self.model_name}"
