@@ -7,6 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
+
 
 class TimelineEvent(models.Model):
     """One state change, as it happened. Append-only: the database refuses UPDATE and DELETE."""
@@ -42,6 +45,7 @@ class TimelineEvent(models.Model):
             ),
             models.Index(fields=["target_type", "target_id"], name="timeline_by_target"),
         ]
+        constraints = [TextLimit(field="reason", limit=limits.RECORDED_REASON)]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.verb}: {self.summary}"
@@ -83,6 +87,7 @@ class ManualIntervention(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(name="intervention_has_reason", condition=~Q(reason="")),
+            TextLimit(field="reason", limit=limits.RECORDED_REASON),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 
 from releasehub.accounts.models import Role, User
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 
 
 class MessageKind(models.TextChoices):
@@ -42,7 +44,7 @@ class MessageTemplate(models.Model):
     """The runbook's communication templates, one per kind, edited by the RM or staff."""
 
     kind = models.CharField(max_length=20, choices=MessageKind.choices, unique=True)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=limits.TITLE)
     body = models.TextField()
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -51,6 +53,10 @@ class MessageTemplate(models.Model):
 
     class Meta:
         ordering = ["kind"]
+        constraints = [
+            TextLimit(field="subject", limit=limits.TITLE),
+            TextLimit(field="body", limit=limits.TEMPLATE_BODY),
+        ]
 
     def __str__(self) -> str:
         return self.get_kind_display()
@@ -108,6 +114,7 @@ class Audience(models.Model):
                 | (~Q(kind="squad") & Q(squad__isnull=True)),
                 violation_error_message="Name a squad for a squad audience, and only then.",
             ),
+            TextLimit(field="extra_emails", limit=limits.ADDRESSES),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +146,7 @@ class Message(models.Model):
         "releases.Release", on_delete=models.PROTECT, related_name="comms_messages"
     )
     kind = models.CharField(max_length=20, choices=MessageKind.choices)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=limits.TITLE)
     body = models.TextField()
     audiences = models.ManyToManyField(Audience, related_name="+")
     sent_by = models.ForeignKey(
@@ -149,6 +156,10 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
+        constraints = [
+            TextLimit(field="subject", limit=limits.TITLE),
+            TextLimit(field="body", limit=limits.MESSAGE_BODY),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"

@@ -1,5 +1,6 @@
 from django import forms
 
+from releasehub.core import limits
 from releasehub.flags.models import Environment, FlagState
 
 
@@ -10,4 +11,4 @@ class FlagToggleForm(forms.Form):
         max_length=40, required=False, help_text="Version of the release this toggle belongs to."
     )
     as_rollback = forms.BooleanField(required=False, label="This is a rollback step")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE)

@@ -7,6 +7,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
+
 
 class FlagState(models.TextChoices):
     ON = "on", "On"
@@ -50,6 +53,7 @@ class FeatureFlag(models.Model):
     class Meta:
         ordering = ["key"]
         db_table = "catalog_featureflag"  # the table predates the flags app
+        constraints = [TextLimit(field="description", limit=limits.NOTE)]
 
     def __str__(self) -> str:
         return self.key
@@ -92,6 +96,7 @@ class FlagToggle(models.Model):
     class Meta:
         ordering = ["-toggled_at", "-id"]
         db_table = "catalog_flagtoggle"
+        constraints = [TextLimit(field="reason", limit=limits.NOTE)]
 
     def __str__(self) -> str:
         return f"{self.flag} → {self.get_state_display()} in {self.get_environment_display()}"

@@ -3,6 +3,7 @@
 from django import forms
 
 from releasehub.accounts.models import User
+from releasehub.core import limits
 from releasehub.readiness.models import ItemState, SignOffDecision, SmokeOutcome, Suite
 from releasehub.readiness.services.decision import Then
 
@@ -14,13 +15,13 @@ ATTENDEES = User.objects.filter(is_active=True, role_assignments__isnull=False).
 class SignOffForm(forms.Form):
     slot = forms.CharField(max_length=40)
     decision = forms.ChoiceField(choices=SignOffDecision.choices)
-    comment = forms.CharField(max_length=2000, required=False)
+    comment = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=SignOffDecision.choices)
-    reason = forms.CharField(max_length=2000, required=False)
-    override_reason = forms.CharField(max_length=2000, required=False)
+    reason = forms.CharField(max_length=limits.NOTE, required=False)
+    override_reason = forms.CharField(max_length=limits.NOTE, required=False)
     then = forms.ChoiceField(choices=Then.choices, required=False)
 
 
@@ -29,13 +30,13 @@ class InvolvementForm(forms.Form):
     involved = forms.TypedChoiceField(
         choices=[("yes", "Involved"), ("no", "Not involved")], coerce=lambda v: v == "yes"
     )
-    reason = forms.CharField(max_length=2000, required=False)
+    reason = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class ItemUpdateForm(forms.Form):
     state = forms.ChoiceField(choices=ItemState.choices)
-    reason = forms.CharField(max_length=2000, required=False)
-    evidence = forms.CharField(max_length=500, required=False)
+    reason = forms.CharField(max_length=limits.NOTE, required=False)
+    evidence = forms.CharField(max_length=limits.EVIDENCE, required=False)
 
 
 class ItemAssignForm(forms.Form):
@@ -47,7 +48,7 @@ class ItemAssignForm(forms.Form):
 class SmokeForm(forms.Form):
     item = forms.UUIDField()
     outcome = forms.ChoiceField(choices=SmokeOutcome.choices)
-    notes = forms.CharField(max_length=2000, required=False)
+    notes = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class RegressionForm(forms.Form):
@@ -60,5 +61,5 @@ class RegressionForm(forms.Form):
 
 class MeetingForm(forms.Form):
     attendees = forms.ModelMultipleChoiceField(queryset=ATTENDEES, to_field_name="username")
-    notes = forms.CharField(max_length=10_000, required=False)
-    decisions = forms.CharField(max_length=10_000, required=False)
+    notes = forms.CharField(max_length=limits.MEETING, required=False)
+    decisions = forms.CharField(max_length=limits.MEETING, required=False)

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 
 from releasehub.accounts.models import Role
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 
 
 class Phase(models.TextChoices):
@@ -130,7 +132,7 @@ class ChecklistItemUpdate(Evidence):
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="updates")
     state = models.CharField(max_length=20, choices=ItemState.choices)
     reason = models.TextField(blank=True)
-    evidence = models.CharField(max_length=500, blank=True)
+    evidence = models.CharField(max_length=limits.EVIDENCE, blank=True)
 
     class Meta(Evidence.Meta):
         constraints = [
@@ -143,6 +145,8 @@ class ChecklistItemUpdate(Evidence):
                 name="checklist_update_reason_when_blocked_or_na",
                 condition=~Q(state__in=["blocked", "not_applicable"]) | ~Q(reason=""),
             ),
+            TextLimit(field="reason", limit=limits.NOTE),
+            TextLimit(field="evidence", limit=limits.EVIDENCE),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +183,7 @@ class SignOff(Evidence):
                 condition=Q(role="squad_rep", squad__isnull=False)
                 | (~Q(role="squad_rep") & Q(squad__isnull=True)),
             ),
+            TextLimit(field="comment", limit=limits.NOTE),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +208,7 @@ class SquadInvolvement(Evidence):
             models.CheckConstraint(
                 name="squad_not_involved_has_reason", condition=Q(involved=True) | ~Q(reason="")
             ),
+            TextLimit(field="reason", limit=limits.NOTE),
         ]
 
     def __str__(self) -> str:
@@ -226,6 +232,7 @@ class GoNoGoDecision(Evidence):
                 condition=Q(supersedes__isnull=True),
                 name="go_no_go_decision_first_once",
             ),
+            TextLimit(field="reason", limit=limits.NOTE),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +255,7 @@ class SmokeResult(Evidence):
             models.CheckConstraint(
                 name="smoke_failure_has_notes", condition=Q(outcome="passed") | ~Q(notes="")
             ),
+            TextLimit(field="notes", limit=limits.NOTE),
         ]
 
     def __str__(self) -> str:
@@ -292,6 +300,8 @@ class MeetingRecord(Evidence):
                 condition=Q(supersedes__isnull=True),
                 name="meeting_record_first_once",
             ),
+            TextLimit(field="notes", limit=limits.MEETING),
+            TextLimit(field="decisions", limit=limits.MEETING),
         ]
 
     def __str__(self) -> str:

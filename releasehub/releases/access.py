@@ -35,6 +35,19 @@ def validates_dashboards(user: User) -> bool:
     return user.has_any_role(Role.RELEASE_MANAGER, Role.SRE, Role.QA_LEAD)
 
 
+EXCEPTION_REFUSAL = "Freeze exceptions are requested by squad reps, the Release Manager and SRE."
+
+
+def requests_exception(user: User) -> bool:
+    """Those who own scope ask to change it during the freeze; QA, Support and Leadership read."""
+    return user.has_any_role(Role.RELEASE_MANAGER, Role.SQUAD_REP, Role.SRE)
+
+
+def exports_timeline(user: User) -> bool:
+    """Auditors' copy of the whole timeline: the RM, SRE and staff."""
+    return user.is_staff or user.has_any_role(Role.RELEASE_MANAGER, Role.SRE)
+
+
 def requests_hotfix(user: User) -> bool:
     return user.has_any_role(Role.RELEASE_MANAGER, Role.SQUAD_REP, Role.SRE)
 
@@ -54,17 +67,25 @@ def capabilities(user: User) -> dict[str, bool]:
         "scope": adds_scope(user),
         "plan": plans_rollback(user),
         "validate": validates_dashboards(user),
+        "exception": requests_exception(user),
         "hotfix": requests_hotfix(user),
         "follow_up": confirms_follow_ups(user),
+        "export_timeline": exports_timeline(user),
     }
 
 
-def release_for(request: AuthedRequest, code: UUID | str, may: Predicate = anyone) -> Release:
-    """The release named in the URL, or 404; 403 when the user may not do this to it."""
+def release_for(
+    request: AuthedRequest,
+    code: UUID | str,
+    may: Predicate = anyone,
+    refusal: str = "Your role does not allow this.",
+) -> Release:
+    """The release named in the URL, or 404; 403 with `refusal` when the user may not do this
+    to it."""
     try:
         release = get_object_or_404(Release.objects.select_related("release_manager"), code=code)
     except (ValueError, TypeError):
         raise Http404("No such release") from None
     if not may(request.user):
-        raise PermissionDenied("Your role does not allow this.")
+        raise PermissionDenied(refusal)
     return release

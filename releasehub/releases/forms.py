@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from releasehub.accounts.models import Role, Squad, User
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.core import limits
 from releasehub.releases.access import is_rm
 from releasehub.releases.models import (
     APP_STRATEGIES,
@@ -69,7 +70,9 @@ class ReleaseCreateForm(WindowForm):
         queryset=User.objects.filter(rota_member__active=True).order_by("rota_member__position"),
         label="Release Manager",
     )
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NOTE
+    )
     train_date = forms.DateField(widget=forms.HiddenInput, required=False)
 
     field_order = ["version", "window_start", "window_end", "release_manager", "summary"]
@@ -85,18 +88,20 @@ class ReleaseCreateForm(WindowForm):
 
 class MoveForm(WindowForm):
     id_prefix = "move"
-    reason = required_text()
+    reason = required_text(max_length=limits.NOTE)
 
 
 class ReasonForm(PageForm):
     id_prefix = "cancel"
-    reason = required_text()
+    reason = required_text(max_length=limits.NOTE)
 
 
 class StatusForm(PageForm):
     id_prefix = "status"
     status = forms.ChoiceField(choices=Release.Status.choices)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NOTE
+    )
 
     # A step back or an abort is explained; a step forward need not be.
     NEEDS_REASON = (Release.Status.NO_GO, Release.Status.ROLLED_BACK, Release.Status.CANCELLED)
@@ -122,13 +127,13 @@ class HandoverForm(PageForm):
         queryset=User.objects.filter(rota_member__active=True).order_by("rota_member__position"),
         label="New Release Manager",
     )
-    reason = forms.CharField(required=False, max_length=300)
+    reason = forms.CharField(required=False, max_length=limits.NOTE)
 
 
 class TicketForm(PageForm):
     id_prefix = "ticket"
     key = forms.CharField(max_length=30, label="Ticket key", help_text="e.g. PAT-123")
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=limits.TITLE)
     squad = forms.ModelChoiceField(queryset=Squad.objects.all())
     services = forms.ModelMultipleChoiceField(
         queryset=Service.objects.filter(active=True),
@@ -169,16 +174,16 @@ class TicketStatusForm(PageForm):
 
 class RiskForm(PageForm):
     id_prefix = "risk"
-    description = required_text(label="Known risk", max_length=2000)
+    description = required_text(label="Known risk", max_length=limits.NOTE)
     mitigation = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NOTE
     )
 
 
 class FlagForm(PageForm):
     id_prefix = "flag"
-    name = forms.CharField(max_length=100, label="Feature flag")
-    default_state = forms.CharField(max_length=200, label="Default state")
+    name = forms.CharField(max_length=limits.NAME, label="Feature flag")
+    default_state = forms.CharField(max_length=limits.TITLE, label="Default state")
 
 
 class OnCallForm(PageForm):
@@ -191,7 +196,7 @@ class OnCallForm(PageForm):
 
 class DashboardForm(PageForm):
     id_prefix = "board"
-    name = forms.CharField(max_length=100, label="Dashboard")
+    name = forms.CharField(max_length=limits.NAME, label="Dashboard")
     url = forms.URLField(max_length=300, assume_scheme="https", label="Link")
 
 
@@ -201,8 +206,8 @@ class RollbackPlanForm(PageForm):
     id_prefix = "plan"
     component = forms.ChoiceField()
     strategy = forms.ChoiceField(choices=RollbackStrategy.choices)
-    previous = forms.CharField(max_length=120, label="Previous version or flag")
-    steps = required_text(max_length=4000)
+    previous = forms.CharField(max_length=limits.REF, label="Previous version or flag")
+    steps = required_text(max_length=limits.LONG_NOTE)
 
     def __init__(self, *args, components: Sequence[Service | FrontendApp] = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,11 +242,11 @@ class FreezeExceptionForm(PageForm):
     items = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Ticket keys, one per line or comma-separated",
-        max_length=2000,
+        max_length=limits.NOTE,
     )
-    reason = required_text(max_length=2000)
-    risk = required_text(max_length=2000)
-    rollback_note = required_text(label="Rollback note", max_length=2000)
+    reason = required_text(max_length=limits.NOTE)
+    risk = required_text(max_length=limits.NOTE)
+    rollback_note = required_text(label="Rollback note", max_length=limits.NOTE)
 
     def clean_items(self) -> str:
         keys = parse_keys(self.cleaned_data["items"])
@@ -254,7 +259,7 @@ class FreezeExceptionForm(PageForm):
 class DecisionForm(PageForm):
     id_prefix = "decision"
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    comment = required_text(max_length=2000)
+    comment = required_text(max_length=limits.NOTE)
 
 
 class HotfixForm(WindowForm):
@@ -263,11 +268,11 @@ class HotfixForm(WindowForm):
     production_tag = forms.CharField(
         max_length=60, help_text="The production tag to branch from (last completed release)"
     )
-    problem = required_text(max_length=4000)
+    problem = required_text(max_length=limits.LONG_NOTE)
     incident_url = forms.URLField(max_length=300, assume_scheme="https", label="Incident link")
     branch = forms.CharField(max_length=120, label="Hotfix branch")
-    risk_assessment = required_text(max_length=4000)
-    tests_run = required_text(label="Targeted tests run", max_length=4000)
+    risk_assessment = required_text(max_length=limits.LONG_NOTE)
+    tests_run = required_text(label="Targeted tests run", max_length=limits.LONG_NOTE)
     tests_result = forms.ChoiceField(choices=TargetedTests.choices, label="Result")
     supervising_sre = forms.ModelChoiceField(
         queryset=User.objects.filter(role_assignments__role=Role.SRE).distinct(),

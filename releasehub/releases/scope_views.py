@@ -16,13 +16,14 @@ from releasehub.core.forms import attempt
 from releasehub.core.http import AuthedRequest
 from releasehub.releases import forms, selectors
 from releasehub.releases.access import (
+    EXCEPTION_REFUSAL,
     adds_for_squad,
     adds_scope,
-    anyone,
     confirms_follow_ups,
     is_rm,
     plans_rollback,
     release_for,
+    requests_exception,
     validates_dashboards,
 )
 from releasehub.releases.models import (
@@ -185,7 +186,7 @@ def rollback_plan_save(request: AuthedRequest, code: UUID) -> HttpResponse:
 @require_POST
 @login_required
 def exception_request(request: AuthedRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, may=anyone)
+    release = release_for(request, code, may=requests_exception, refusal=EXCEPTION_REFUSAL)
 
     def act(data: dict) -> str:
         freeze.freeze_exception_request(release=release, actor=request.user, **data)

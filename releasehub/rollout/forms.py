@@ -5,6 +5,7 @@ from django import forms
 
 from releasehub.accounts.models import Role, User
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.core import limits
 from releasehub.releases.models import TargetedTests
 from releasehub.rollout.models import (
     APP_AFTER_FULL,
@@ -15,7 +16,6 @@ from releasehub.rollout.models import (
     Severity,
 )
 
-MAX_TEXT = 2000
 YES_NO = [("yes", "Yes"), ("no", "No")]
 SERVICE_STEP_CHOICES = [(s.value, s.label) for s in SERVICE_STEPS]
 APP_STEP_CHOICES = [(s.value, s.label) for s in APP_STEPS + APP_AFTER_FULL]
@@ -43,7 +43,7 @@ class ServiceStepForm(forms.Form):
     service = forms.SlugField(max_length=50)
     step = forms.ChoiceField(choices=SERVICE_STEP_CHOICES)
     passed = forms.TypedChoiceField(choices=YES_NO, coerce=_yes, required=False, empty_value=None)
-    note = forms.CharField(max_length=MAX_TEXT, required=False)
+    note = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class HealthForm(forms.Form):
@@ -58,13 +58,13 @@ class HealthForm(forms.Form):
     link = forms.URLField(
         label="Dashboard link", max_length=300, required=False, assume_scheme="https"
     )
-    note = forms.CharField(max_length=MAX_TEXT, required=False)
+    note = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class OverrideForm(forms.Form):
     component = forms.CharField(max_length=60)
     action = forms.ChoiceField(choices=[("cut_short", "Cut window short"), ("skip", "Skip")])
-    reason = forms.CharField(max_length=MAX_TEXT)
+    reason = forms.CharField(max_length=limits.NOTE)
 
 
 class AppStepForm(forms.Form):
@@ -79,29 +79,29 @@ class AppStepForm(forms.Form):
         required=False,
         empty_value=None,
     )
-    note = forms.CharField(max_length=MAX_TEXT, required=False)
+    note = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class LogForm(forms.Form):
-    note = forms.CharField(max_length=MAX_TEXT)
+    note = forms.CharField(max_length=limits.NOTE)
 
 
 class CompleteForm(forms.Form):
-    note = forms.CharField(label="Completion observation", max_length=MAX_TEXT)
-    force_reason = forms.CharField(max_length=MAX_TEXT, required=False)
+    note = forms.CharField(label="Completion observation", max_length=limits.NOTE)
+    force_reason = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class AnomalyForm(forms.Form):
     seen_at = forms.DateTimeField(label="Seen at (IST)")
     component = forms.CharField(max_length=60, required=False)
-    description = forms.CharField(max_length=MAX_TEXT)
+    description = forms.CharField(max_length=limits.NOTE)
     severity = forms.ChoiceField(choices=AnomalySeverity.choices)
 
 
 class AnomalyIncidentForm(forms.Form):
     anomaly = forms.UUIDField()
     severity = forms.ChoiceField(choices=Severity.choices)
-    title = forms.CharField(max_length=200, required=False)
+    title = forms.CharField(max_length=limits.TITLE, required=False)
     link = forms.URLField(max_length=300, required=False, assume_scheme="https")
 
 
@@ -110,8 +110,8 @@ class AnomalyHotfixForm(forms.Form):
     version = forms.CharField(max_length=40)
     window_start = forms.DateTimeField(label="Deploy at (IST)")
     branch = forms.CharField(max_length=120)
-    risk_assessment = forms.CharField(max_length=MAX_TEXT)
-    tests_run = forms.CharField(max_length=MAX_TEXT)
+    risk_assessment = forms.CharField(max_length=limits.LONG_NOTE)
+    tests_run = forms.CharField(max_length=limits.LONG_NOTE)
     tests_result = forms.ChoiceField(choices=TargetedTests.choices)
     supervising_sre = forms.ModelChoiceField(
         queryset=User.objects.filter(role_assignments__role=Role.SRE), to_field_name="username"
@@ -122,13 +122,13 @@ class AnomalyHotfixForm(forms.Form):
 class IncidentResolveForm(forms.Form):
     incident = forms.UUIDField()
     resolved_at = forms.DateTimeField(label="Resolved at (IST)")
-    note = forms.CharField(max_length=MAX_TEXT, required=False)
+    note = forms.CharField(max_length=limits.NOTE, required=False)
 
 
 class RollbackForm(forms.Form):
     scope = forms.ChoiceField(choices=RollbackScope.choices)
     components = forms.MultipleChoiceField(choices=[], required=False)
-    reason = forms.CharField(max_length=MAX_TEXT)
+    reason = forms.CharField(max_length=limits.NOTE)
     incident = forms.UUIDField(required=False)
 
     def __init__(self, *args, keys: list[str], **kwargs) -> None:
@@ -140,5 +140,5 @@ class RollbackForm(forms.Form):
 
 class RollbackResultForm(forms.Form):
     item = forms.UUIDField()
-    steps_performed = forms.CharField(max_length=MAX_TEXT)
+    steps_performed = forms.CharField(max_length=limits.NOTE)
     succeeded = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)

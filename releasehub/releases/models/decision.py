@@ -8,6 +8,8 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.core.relations import one_to_one_or_none
 
 
@@ -28,6 +30,7 @@ class RMDecision(models.Model):
 
     class Meta:
         abstract = True
+        constraints = [TextLimit(field="comment", limit=limits.NOTE)]
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.decided_by}"

@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.releases.models.decision import DecidedByRM, RMDecision
 from releasehub.releases.models.release import Release
 
@@ -30,6 +32,10 @@ class FreezeException(DecidedByRM, models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        constraints = [
+            TextLimit(field=name, limit=limits.NOTE)
+            for name in ("items", "reason", "risk", "rollback_note")
+        ]
 
     def __str__(self) -> str:
         return f"Freeze exception for {', '.join(self.keys)}"

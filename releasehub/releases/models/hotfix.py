@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.releases.models.decision import DecidedByRM, RMDecision
 from releasehub.releases.models.release import Release
 
@@ -38,6 +40,12 @@ class Hotfix(DecidedByRM, models.Model):
     apps = models.ManyToManyField(FrontendApp, blank=True, related_name="+")
 
     decision_relation = "approval"
+
+    class Meta:
+        constraints = [
+            TextLimit(field=name, limit=limits.LONG_NOTE)
+            for name in ("problem", "risk_assessment", "tests_run")
+        ]
 
     def __str__(self) -> str:
         return f"Hotfix {self.release.version}"
@@ -74,7 +82,7 @@ class HotfixFollowUp(models.Model):
 
     hotfix = models.ForeignKey(Hotfix, on_delete=models.PROTECT, related_name="follow_ups")
     kind = models.CharField(max_length=12, choices=FollowUp.choices)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=limits.SHORT_NOTE, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -84,6 +92,7 @@ class HotfixFollowUp(models.Model):
         ordering = ["confirmed_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["hotfix", "kind"], name="hotfix_follow_up_once"),
+            TextLimit(field="note", limit=limits.SHORT_NOTE),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.releases.clock import ReleaseClock
 
 
@@ -95,6 +97,7 @@ class Release(models.Model):
                 condition=Q(train__isnull=False),
                 name="release_one_per_train_date",
             ),
+            TextLimit(field="summary", limit=limits.NOTE),
         ]
         indexes = [
             # Read by the dashboard and the calendar: open releases by time.

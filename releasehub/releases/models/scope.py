@@ -9,6 +9,8 @@ from django.db.models import Q
 
 from releasehub.accounts.models import Squad
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.releases.models.release import Release
 
 
@@ -18,7 +20,7 @@ class ScopeTicket(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="tickets")
     key = models.CharField(max_length=30)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=limits.TITLE)
     squad = models.ForeignKey(Squad, on_delete=models.PROTECT, related_name="+")
     services = models.ManyToManyField(Service, blank=True, related_name="+")
     apps = models.ManyToManyField(FrontendApp, blank=True, related_name="+")
@@ -38,6 +40,7 @@ class ScopeTicket(models.Model):
         ordering = ["squad__name", "key"]
         constraints = [
             models.UniqueConstraint(fields=["release", "key"], name="ticket_once_per_release"),
+            TextLimit(field="title", limit=limits.TITLE),
         ]
 
     def __str__(self) -> str:
@@ -60,6 +63,10 @@ class Risk(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            TextLimit(field="description", limit=limits.NOTE),
+            TextLimit(field="mitigation", limit=limits.NOTE),
+        ]
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -70,8 +77,8 @@ class FlagChange(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="flags")
-    name = models.CharField(max_length=100)
-    default_state = models.CharField(max_length=200)
+    name = models.CharField(max_length=limits.NAME)
+    default_state = models.CharField(max_length=limits.TITLE)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -81,6 +88,8 @@ class FlagChange(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["release", "name"], name="flag_once_per_release"),
+            TextLimit(field="name", limit=limits.NAME),
+            TextLimit(field="default_state", limit=limits.TITLE),
         ]
 
     def __str__(self) -> str:
@@ -114,7 +123,7 @@ class OnCallAssignment(models.Model):
 class MonitoringDashboard(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="dashboards")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=limits.NAME)
     url = models.URLField(max_length=300)
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -126,6 +135,7 @@ class MonitoringDashboard(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [TextLimit(field="name", limit=limits.NAME)]
 
     def __str__(self) -> str:
         return self.name
@@ -159,7 +169,7 @@ class RollbackPlan(models.Model):
     )
     strategy = models.CharField(max_length=20, choices=RollbackStrategy.choices)
     # The previous container version or build, or the flag to toggle.
-    previous = models.CharField(max_length=120)
+    previous = models.CharField(max_length=limits.REF)
     steps = models.TextField()
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -184,6 +194,8 @@ class RollbackPlan(models.Model):
                 condition=Q(app__isnull=False),
                 name="rollbackplan_one_per_app",
             ),
+            TextLimit(field="previous", limit=limits.REF),
+            TextLimit(field="steps", limit=limits.LONG_NOTE),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.core.relations import one_to_one_or_none
 from releasehub.rollout.models.component import USER
 
@@ -49,6 +51,7 @@ class Anomaly(models.Model):
                 name="anomaly_not_service_and_app",
                 condition=Q(service__isnull=True) | Q(app__isnull=True),
             ),
+            TextLimit(field="description", limit=limits.NOTE),
         ]
 
     def __str__(self) -> str:
@@ -63,7 +66,7 @@ class Incident(models.Model):
     """An incident; `release` (and service or app) when a release caused it."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=limits.TITLE)
     severity = models.CharField(max_length=4, choices=Severity.choices)
     release = models.ForeignKey(
         "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -97,6 +100,7 @@ class Incident(models.Model):
                 condition=Q(service__isnull=True) | Q(app__isnull=True),
             ),
             models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="incident_key_once"),
+            TextLimit(field="title", limit=limits.TITLE),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +121,9 @@ class IncidentResolution(models.Model):
     note = models.TextField(blank=True)
     actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
+
+    class Meta:
+        constraints = [TextLimit(field="note", limit=limits.NOTE)]
 
     def __str__(self) -> str:
         return f"{self.incident} resolved"

@@ -5,6 +5,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.core.relations import one_to_one_or_none
 from releasehub.releases.models import RollbackStrategy
 from releasehub.rollout.models.component import USER, Component, service_xor_app
@@ -36,6 +38,7 @@ class Rollback(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(name="rollback_has_reason", condition=~Q(reason="")),
+            TextLimit(field="reason", limit=limits.NOTE),
             # Two SREs starting a full rollback at once end the release once.
             models.UniqueConstraint(
                 fields=["release"], condition=Q(scope="full"), name="rollback_full_once"
@@ -51,7 +54,7 @@ class RollbackItem(Component):
 
     rollback = models.ForeignKey(Rollback, on_delete=models.PROTECT, related_name="items")
     strategy = models.CharField(max_length=20, choices=RollbackStrategy.choices)
-    previous = models.CharField(max_length=120, blank=True)
+    previous = models.CharField(max_length=limits.REF, blank=True)
     plan_steps = models.TextField(blank=True)
 
     class Meta:
@@ -67,6 +70,8 @@ class RollbackItem(Component):
                 condition=Q(app__isnull=False),
                 name="rollbackitem_app_once",
             ),
+            TextLimit(field="previous", limit=limits.REF),
+            TextLimit(field="plan_steps", limit=limits.LONG_NOTE),
         ]
 
     def __str__(self) -> str:
@@ -83,6 +88,9 @@ class RollbackResult(models.Model):
     succeeded = models.BooleanField()
     actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
+
+    class Meta:
+        constraints = [TextLimit(field="steps_performed", limit=limits.NOTE)]
 
     def __str__(self) -> str:
         return f"{self.item}: {'succeeded' if self.succeeded else 'failed'}"

@@ -5,6 +5,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from releasehub.core import limits
+from releasehub.core.limits import TextLimit
 from releasehub.rollout.models.component import USER, Component, service_xor_app
 
 
@@ -75,6 +77,7 @@ class RolloutStep(Component):
                 name="rolloutstep_canary_percent",
                 condition=Q(percent__isnull=True) | Q(percent__gte=1, percent__lte=100),
             ),
+            TextLimit(field="note", limit=limits.NOTE),
         ]
 
     def __str__(self) -> str:
@@ -97,6 +100,7 @@ class LogEntry(models.Model):
             models.UniqueConstraint(
                 fields=["release"], condition=Q(completes=True), name="logentry_one_completion"
             ),
+            TextLimit(field="note", limit=limits.NOTE),
         ]
 
     def __str__(self) -> str:
