@@ -5,6 +5,7 @@ kombu's filesystem broker); production sets DATABASE_URL, REDIS_URL and SECRET_K
 """
 
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -158,7 +159,9 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# `collectstatic` fills it; with DEBUG off the web process refuses to start until it has
+# (releasehub/startup.py), since every page would otherwise answer 500.
+STATIC_ROOT = _read("STATIC_ROOT", env.path, VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -187,6 +190,30 @@ _EMAIL_OPTIONS = {
 # A mail server or chat webhook that accepts and never answers must not hold a worker.
 EMAIL_TIMEOUT_SECONDS = _read("EMAIL_TIMEOUT_SECONDS", env.float, 10.0)
 WEBHOOK_TIMEOUT_SECONDS = _read("WEBHOOK_TIMEOUT_SECONDS", env.float, 10.0)
+# Chat webhooks may only reach the chat providers, never inside the network (docs/operations.md,
+# "Chat webhooks"): https to these hosts (`*.domain`: its subdomains), checked when staff save an
+# audience and again at delivery, where the host's addresses must all be public.
+WEBHOOK_ALLOWED_HOSTS = _read(
+    "WEBHOOK_ALLOWED_HOSTS",
+    env.list,
+    [
+        "hooks.slack.com",
+        "*.webhook.office.com",
+        "outlook.office.com",
+        "chat.googleapis.com",
+        "discord.com",
+    ],
+)
+if _bad_hosts := [
+    h for h in WEBHOOK_ALLOWED_HOSTS if not re.fullmatch(r"(\*\.)?[\w-]+(\.[\w-]+)*", h)
+]:
+    raise ImproperlyConfigured(
+        f"Environment variable WEBHOOK_ALLOWED_HOSTS has a bad value: {', '.join(_bad_hosts)} "
+        "(host names, or *.domain for every subdomain of domain)"
+    )
+# Development only: plain http, and (for a fake chat server on this machine) loopback addresses.
+WEBHOOK_ALLOW_HTTP = _read("WEBHOOK_ALLOW_HTTP", env.bool, False)
+WEBHOOK_ALLOW_LOOPBACK = _read("WEBHOOK_ALLOW_LOOPBACK", env.bool, False)
 # How long a message is retried (capped exponential backoff) before it is failed for SRE to retry.
 DELIVERY_RETRY_HOURS = _read("DELIVERY_RETRY_HOURS", env.float, 24.0)
 MAILERS = {

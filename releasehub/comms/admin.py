@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from releasehub.comms.forms import AudienceForm
 from releasehub.comms.models import Audience, Message, MessageTemplate
 
 
 @admin.register(Audience)
 class AudienceAdmin(admin.ModelAdmin):
+    form = AudienceForm
     list_display = ["name", "kind", "role", "squad", "webhook_url", "active"]
     list_filter = ["kind", "active"]
 

@@ -9,9 +9,7 @@ sends it again; the stable Message-ID lets mail clients recognise that duplicate
 """
 
 import datetime as dt
-import json
 import logging
-import urllib.request
 from collections.abc import Iterable
 from email.utils import parseaddr
 
@@ -25,6 +23,7 @@ from django.utils import timezone
 from releasehub.accounts.models import User
 from releasehub.audit.timeline import record_event
 from releasehub.notify.models import Channel, DeliveryAttempt, DeliveryStatus, Outbox
+from releasehub.notify.targets import WebhookRefused, post_json
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +108,9 @@ def enqueue_deliveries(ids: list[int]) -> None:
 
 
 def post_chat(url: str, text: str) -> None:
-    """POST Slack's incoming-webhook JSON; any non-2xx answer or timeout raises."""
-    if not url.startswith(("https://", "http://")):
-        raise DeliveryFailed("a chat webhook must be an http(s) URL")
-    request = urllib.request.Request(
-        url,
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
-        answer.read(1024)
+    """POST Slack's incoming-webhook JSON to a checked target (targets.py): WebhookRefused for a
+    target that may not be used, any other error for a non-2xx answer or a timeout."""
+    post_json(url, {"text": text}, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
 
 
 def message_id(row: Outbox) -> str:
@@ -182,9 +173,11 @@ def outbox_deliver(outbox_id: int) -> DeliveryStatus | None:
     if row is None:
         status = Outbox.objects.filter(pk=outbox_id).values_list("status", flat=True).first()
         return DeliveryStatus(status) if status else None
-    error = ""
+    error, refused = "", False
     try:
         _send(row)
+    except WebhookRefused as exc:  # the target itself is refused: retrying cannot help
+        error, refused = f"Refused target: {exc}"[:2000], True
     except Exception as exc:  # any channel error is logged and retried until the deadline
         error = f"{type(exc).__name__}: {exc}"[:2000]
     now = timezone.now()
@@ -194,7 +187,7 @@ def outbox_deliver(outbox_id: int) -> DeliveryStatus | None:
     else:
         changes["last_error"] = error
         next_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts))
-        if now >= retry_deadline(row):
+        if refused or now >= retry_deadline(row):
             changes["status"] = DeliveryStatus.FAILED
         else:
             changes["next_attempt_at"] = min(next_at, retry_deadline(row))

@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.test import override_settings
 
 from releasehub.accounts.models import Role
 from releasehub.releases.models import Release
@@ -63,7 +64,8 @@ def completed_release(cast):
 
 
 class ChatServer:
-    """A real HTTP server on 127.0.0.1 standing in for a chat incoming webhook."""
+    """A real HTTP server on 127.0.0.1 standing in for a chat incoming webhook. While it runs,
+    the settings let webhooks reach it (http, its host, loopback); the defaults refuse it."""
 
     def __init__(self, answers: list[int], delay: float = 0.0) -> None:
         self.answers = list(answers)
@@ -91,6 +93,11 @@ class ChatServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.allowed = override_settings(
+            WEBHOOK_ALLOW_HTTP=True,
+            WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"],
+            WEBHOOK_ALLOW_LOOPBACK=True,
+        )
 
     @property
     def url(self) -> str:
@@ -98,9 +105,11 @@ class ChatServer:
         return f"http://{host}:{port}/services/T000/B000/secret"
 
     def __enter__(self) -> "ChatServer":
+        self.allowed.enable()
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.allowed.disable()

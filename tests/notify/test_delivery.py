@@ -106,7 +106,15 @@ def test_a_silent_smtp_server_fails_the_attempt_within_the_timeout():
 @pytest.mark.django_db
 def test_a_silent_chat_webhook_fails_the_attempt_within_the_timeout():
     row = _outbox()
-    with SilentServer() as server, override_settings(WEBHOOK_TIMEOUT_SECONDS=1):
+    with (
+        SilentServer() as server,
+        override_settings(
+            WEBHOOK_TIMEOUT_SECONDS=1,
+            WEBHOOK_ALLOW_HTTP=True,
+            WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"],
+            WEBHOOK_ALLOW_LOOPBACK=True,
+        ),
+    ):
         Outbox.objects.filter(pk=row.pk).update(
             channel=Channel.CHAT, recipient=f"http://127.0.0.1:{server.port}/hook"
         )
