@@ -260,6 +260,8 @@ if not DEBUG:
 
 # How often the dashboard refreshes itself while a release is live.
 DASHBOARD_POLL_SECONDS = _read("DASHBOARD_POLL_SECONDS", env.int, 20)
+# The largest history file the metrics page accepts (bytes); the command has no limit.
+HISTORY_IMPORT_MAX_BYTES = _read("HISTORY_IMPORT_MAX_BYTES", env.int, 5 * 1024 * 1024)
 # How long each backend service is watched after its production promotion (runbook: 15).
 MONITORING_WINDOW_MINUTES = _read("MONITORING_WINDOW_MINUTES", env.float, 15.0)
 

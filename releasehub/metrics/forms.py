@@ -18,7 +18,7 @@ MAX_DAYS = 3 * 366
 PERIOD_FIELDS = ("days", "start", "end")
 
 
-def _day(day: dt.date) -> str:
+def day_label(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
@@ -48,7 +48,7 @@ class PeriodForm(forms.Form):
     start = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=f"Custom dates are IST days from {_day(EARLIEST)} to {_day(LATEST)}, "
+        help_text=f"Custom dates are IST days from {day_label(EARLIEST)} to {day_label(LATEST)}, "
         "both included, at most three years.",
         input_formats=_DATE_FORMATS,
         error_messages=_DATE_ERRORS,
@@ -78,9 +78,9 @@ class PeriodForm(forms.Form):
     def _clean_bounded(self, name: str) -> dt.date | None:
         day = self.cleaned_data.get(name)
         if day and day < EARLIEST:
-            raise forms.ValidationError(f"Choose a date on or after {_day(EARLIEST)}.")
+            raise forms.ValidationError(f"Choose a date on or after {day_label(EARLIEST)}.")
         if day and day > LATEST:
-            raise forms.ValidationError(f"Choose a date on or before {_day(LATEST)}.")
+            raise forms.ValidationError(f"Choose a date on or before {day_label(LATEST)}.")
         return day
 
     def clean_start(self) -> dt.date | None:

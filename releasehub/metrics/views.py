@@ -1,25 +1,29 @@
 """The metrics page, its JSON and CSV exports, and the history upload. Read-only but the upload."""
 
-import csv
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.accounts.models import Role, User
+from releasehub.core.csv import write_csv
 from releasehub.core.http import AuthedRequest
 from releasehub.metrics import charts, selectors
 from releasehub.metrics.forms import PeriodForm
+from releasehub.metrics.history_file import read_history
 from releasehub.metrics.importer import HistoryError, import_history
 from releasehub.metrics.selectors import IST, Period
+from releasehub.metrics.upload import SizeLimit
 
 VIEWERS = (Role.LEADERSHIP, Role.RELEASE_MANAGER, Role.SRE)
 
@@ -194,9 +198,7 @@ def as_json(request: AuthedRequest) -> JsonResponse:
 def _csv(name: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    write_csv(response, header, rows)
     return response
 
 
@@ -284,22 +286,45 @@ def incidents_csv(request: AuthedRequest, period: Period, target: str | None) ->
     return _csv(f"incidents-{period.start}-{period.end}.csv", header, rows)
 
 
+@csrf_exempt  # only so that the size limit is in place before the CSRF check reads the body
 @login_required
 @require_POST
 def import_upload(request: AuthedRequest) -> HttpResponse:
     if not _imports_history(request.user):
         raise PermissionDenied("Only Release Managers and staff import history.")
+    limit = SizeLimit(request, settings.HISTORY_IMPORT_MAX_BYTES)
+    request.upload_handlers.insert(0, limit)
+    return _import_checked(request, limit)
+
+
+@csrf_protect
+def _import_checked(request: AuthedRequest, limit: SizeLimit) -> HttpResponse:
     upload = request.FILES.get("file")
-    if upload is None:
+    if limit.exceeded or (upload is not None and (upload.size or 0) > limit.limit):
+        messages.error(
+            request,
+            f"Nothing imported: the file is larger than the import limit of "
+            f"{filesizeformat(limit.limit)}.",
+        )
+    elif upload is None:
         messages.error(request, "Choose a JSON file to import.")
-        return redirect("metrics:page")
+    else:
+        _import(request, upload.read())
+    return redirect("metrics:page")
+
+
+# A file with hundreds of conflicts shows the first ones; the rest are like them.
+SHOWN_PROBLEMS = 20
+
+
+def _import(request: AuthedRequest, raw: bytes) -> None:
     try:
-        data = json.loads(upload.read().decode("utf-8"))
-        counts = import_history(data, actor=request.user)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        messages.error(request, f"The file is not JSON: {exc}")
+        counts = import_history(read_history(raw), actor=request.user)
     except HistoryError as exc:
-        messages.error(request, f"Nothing imported. {exc}")
+        messages.error(request, exc.summary)
+        for path, reason in exc.problems[:SHOWN_PROBLEMS]:
+            messages.error(request, f"{path}: {reason}")
+        if len(exc.problems) > SHOWN_PROBLEMS:
+            messages.error(request, f"… and {len(exc.problems) - SHOWN_PROBLEMS} more.")
     else:
         messages.success(request, "Imported: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    return redirect("metrics:page")

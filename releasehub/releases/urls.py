@@ -1,6 +1,6 @@
 from django.urls import path
 
-from releasehub.releases import scope_views, views
+from releasehub.releases import export_views, scope_views, views
 
 app_name = "releases"
 urlpatterns = [
@@ -14,6 +14,18 @@ urlpatterns = [
     path("releases/<uuid:code>/cancel/", views.release_cancel, name="cancel"),
     path("releases/<uuid:code>/status/", views.release_status, name="status"),
     path("releases/<uuid:code>/handover/", views.release_handover, name="handover"),
+    path(
+        "releases/<uuid:code>/timeline.json",
+        export_views.timeline_export,
+        {"fmt": "json"},
+        name="timeline_json",
+    ),
+    path(
+        "releases/<uuid:code>/timeline.csv",
+        export_views.timeline_export,
+        {"fmt": "csv"},
+        name="timeline_csv",
+    ),
     path("releases/<uuid:code>/tickets/", scope_views.ticket_add, name="ticket_add"),
     path(
         "releases/<uuid:code>/tickets/<uuid:ticket>/",

@@ -1,8 +1,9 @@
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from releasehub.metrics.history_file import read_history
 from releasehub.metrics.importer import HistoryError, import_actor, import_history
 
 
@@ -14,11 +15,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options):
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            raw = file.read_bytes()
+        except OSError as exc:
             raise CommandError(f"{file}: {exc}") from exc
         try:
-            counts = import_history(data, actor=import_actor())
+            # The importing user is created in the same transaction: a refused file leaves
+            # nothing behind, not even the user.
+            with transaction.atomic():
+                counts = import_history(read_history(raw), actor=import_actor())
         except HistoryError as exc:
-            raise CommandError(f"Nothing imported. {exc}") from exc
+            raise CommandError(f"{exc.summary}\n{exc}") from exc
         self.stdout.write("Imported: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
