@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "releasehub.accounts",
     "releasehub.catalog",
     "releasehub.audit",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "releasehub.middleware.AlwaysNonceMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "releasehub.middleware.RefusalMiddleware",
+    # Turns a refused sign-in (accounts/signin.py) into the 429 page; innermost, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "releasehub.urls"
@@ -151,6 +154,58 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Axes refuses a locked sign-in before the password is even checked (it must come first).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in limits (docs/operations.md "Sign-in limits"), counted by django-axes in the database,
+# so every web process sees the same counts. An account is locked at one client address after
+# SIGNIN_FAILURE_LIMIT failures there; the address as a whole only when its accounts' failures
+# (each account counting at most SIGNIN_FAILURE_LIMIT) reach SIGNIN_ADDRESS_FAILURE_LIMIT, so
+# one person's typos never lock out an office behind one address, but guessing across many
+# accounts does. A lock lasts SIGNIN_COOLOFF_MINUTES after the last failed try, or until staff
+# unlock it in the admin (Sign-in attempts).
+SIGNIN_FAILURE_LIMIT = _read("SIGNIN_FAILURE_LIMIT", env.int, 5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = _read("SIGNIN_ADDRESS_FAILURE_LIMIT", env.int, 100)
+SIGNIN_COOLOFF_MINUTES = _read("SIGNIN_COOLOFF_MINUTES", env.int, 15)
+# Password reset requests per hour, per e-mail address typed and per client address.
+PASSWORD_RESET_LIMIT_PER_EMAIL = _read("PASSWORD_RESET_LIMIT_PER_EMAIL", env.int, 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = _read("PASSWORD_RESET_LIMIT_PER_ADDRESS", env.int, 20)
+# Reverse proxies in front of the web process that append the client to X-Forwarded-For. 0:
+# clients connect directly and the header, which anyone can send, is ignored.
+TRUSTED_PROXY_COUNT = _read("TRUSTED_PROXY_COUNT", env.int, 0)
+for _name in (
+    "SIGNIN_FAILURE_LIMIT",
+    "SIGNIN_ADDRESS_FAILURE_LIMIT",
+    "SIGNIN_COOLOFF_MINUTES",
+    "PASSWORD_RESET_LIMIT_PER_EMAIL",
+    "PASSWORD_RESET_LIMIT_PER_ADDRESS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"Environment variable {_name} must be at least 1.")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("Environment variable TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_HANDLER = "releasehub.accounts.signin.SignInHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the address alone: SignInHandler
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = SIGNIN_COOLOFF_MINUTES / 60  # hours, as axes reads a float
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner at every start; failures are still logged (WARNING)
+AXES_CLIENT_IP_CALLABLE = "releasehub.accounts.signin.client_ip"
+AXES_USERNAME_CALLABLE = "releasehub.accounts.signin.client_username"
+AXES_LOCKOUT_CALLABLE = "releasehub.accounts.signin.lockout_response"
+# A reset link works once, and not for long: its token sits in the outbox row until it is sent.
+PASSWORD_RESET_TIMEOUT = 2 * 3600
+
+# A session ends after SESSION_IDLE_HOURS without a request (accounts/sessions.py), and on a
+# password change everywhere but where it was changed (Django's session hash).
+SESSION_IDLE_HOURS = _read("SESSION_IDLE_HOURS", env.float, 12.0)
+if SESSION_IDLE_HOURS <= 0:
+    raise ImproperlyConfigured("Environment variable SESSION_IDLE_HOURS must be more than 0.")
+SESSION_COOKIE_AGE = round(SESSION_IDLE_HOURS * 3600)
+SESSION_ENGINE = "releasehub.accounts.sessions"
 
 LANGUAGE_CODE = "en-gb"
 # Times are stored in UTC and shown in IST, the release train's time zone (no DST).
@@ -327,5 +382,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # axes logs every sign-in at INFO; its failures and locks are WARNING.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

@@ -104,3 +104,23 @@ class RotaMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.user}"
+
+
+class PasswordResetRequest(models.Model):
+    """One accepted request on the password reset form, kept for an hour to limit them per
+    e-mail address typed and per client address (accounts/resets.py), whether or not an account
+    has that address, so the limit says nothing about which addresses exist."""
+
+    at = models.DateTimeField()
+    email = models.CharField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        indexes = [
+            # Both read by resets.reset_request_wait on every request of the reset form.
+            models.Index(fields=["email", "at"], name="reset_request_by_email"),
+            models.Index(fields=["ip_address", "at"], name="reset_request_by_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.email}"

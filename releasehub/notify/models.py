@@ -21,7 +21,8 @@ class DeliveryStatus(models.TextChoices):
 class Outbox(models.Model):
     """One message to one recipient on one channel, written in the transaction of its cause.
 
-    Its cause is a timed action or a release message the RM sent (exactly one of the two).
+    Its cause is a timed action or a release message the RM sent (at most one of the two; an
+    e-mail about the recipient's own account, a password reset, has neither).
     Unique per (cause, channel, recipient): however often an action is delivered or a send is
     retried, each person is told once. The delivery task sends it and records every attempt.
     """
@@ -73,10 +74,10 @@ class Outbox(models.Model):
                 condition=Q(message__isnull=False),
                 name="outbox_message_once_per_recipient",
             ),
+            # No cause at all: an e-mail about the recipient's own account (notify/account_mail.py).
             models.CheckConstraint(
-                name="outbox_one_cause",
-                condition=Q(action__isnull=True, message__isnull=False)
-                | Q(action__isnull=False, message__isnull=True),
+                name="outbox_at_most_one_cause",
+                condition=Q(action__isnull=True) | Q(message__isnull=True),
             ),
         ]
         indexes = [

@@ -266,9 +266,9 @@ def _hotfix_post(sre, **changes) -> dict:
 
 
 def test_the_hotfix_form_refuses_a_request_that_names_no_affected_service_or_app(client):
-    client.force_login(rm())
     sre = user_with(Role.SRE)
     with time_machine.travel(FRIDAY, tick=False):
+        client.force_login(rm())  # at FRIDAY: a session idle since the test's start has expired
         form = HotfixForm(_hotfix_post(sre, components=None))
         assert not form.is_valid()
         assert "components" in form.errors
@@ -280,8 +280,8 @@ def test_the_hotfix_form_refuses_a_request_that_names_no_affected_service_or_app
 
 
 def test_a_requested_hotfix_records_and_shows_its_affected_services_and_apps(client):
-    client.force_login(rm())
     with time_machine.travel(FRIDAY, tick=False):
+        client.force_login(rm())
         answer = client.post(reverse("releases:hotfix_create"), _hotfix_post(user_with(Role.SRE)))
     hotfix = Hotfix.objects.get()
     assert answer.status_code == 302
