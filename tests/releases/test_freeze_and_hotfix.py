@@ -283,14 +283,14 @@ def test_a_requested_hotfix_records_and_shows_its_affected_services_and_apps(cli
     with time_machine.travel(FRIDAY, tick=False):
         client.force_login(rm())
         answer = client.post(reverse("releases:hotfix_create"), _hotfix_post(user_with(Role.SRE)))
-    hotfix = Hotfix.objects.get()
+        hotfix = Hotfix.objects.get()
+        page = client.get(reverse("pages:release", args=[hotfix.release.code])).content.decode()
     assert answer.status_code == 302
     assert list(hotfix.services.all()) == [service("payments")]
     assert list(hotfix.apps.all()) == [app("patient-web")]
     event = TimelineEvent.objects.get(verb="hotfix.requested")
     assert "Payments and Patient web" in event.summary
     assert event.after["components"] == ["payments", "patient-web"]
-    page = client.get(reverse("pages:release", args=[hotfix.release.code])).content.decode()
     section = page[page.index('id="hotfix"') :]
     assert "Affects" in section and "Payments and Patient web" in section
 
