@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "releasehub.accounts.context_processors.roles",
+                "releasehub.core.context_processors.live_poll",
             ],
         },
     },
@@ -313,8 +314,20 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# How often the dashboard refreshes itself while a release is live.
-DASHBOARD_POLL_SECONDS = _read("DASHBOARD_POLL_SECONDS", env.int, 20)
+# How often each live section polls, in seconds, while something on it is live and its tab is
+# visible (static/js/app.js). LIVE_POLL_SECONDS=board=2,smoke=5 overrides some of them.
+LIVE_POLL_SECONDS = {"board": 2, "go_no_go": 3, "smoke": 3, "timed_actions": 10, "dashboard": 20}
+_poll = [p.partition("=") for p in _read("LIVE_POLL_SECONDS", env.list, [])]
+if any(
+    name not in LIVE_POLL_SECONDS or not value.strip().isdigit() or int(value) < 1
+    for name, _, value in _poll
+):
+    raise ImproperlyConfigured(
+        f"Environment variable LIVE_POLL_SECONDS has a bad value: the names are "
+        f"{', '.join(LIVE_POLL_SECONDS)}, each given a whole number of seconds, at least 1 "
+        "(for example board=5,smoke=7)"
+    )
+LIVE_POLL_SECONDS |= {name: int(value) for name, _, value in _poll}
 # The largest history file the metrics page accepts (bytes); the command has no limit.
 HISTORY_IMPORT_MAX_BYTES = _read("HISTORY_IMPORT_MAX_BYTES", env.int, 5 * 1024 * 1024)
 # How long each backend service is watched after its production promotion (runbook: 15).

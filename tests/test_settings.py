@@ -42,6 +42,9 @@ SETUP = "import django; django.setup()"
         ("DATABASE_URL", "nosuchdb://x"),
         ("REDIS_URL", "http://x"),
         ("SECURE_HSTS_SECONDS", "a year"),
+        ("LIVE_POLL_SECONDS", "board=0"),
+        ("LIVE_POLL_SECONDS", "nosuch=3"),
+        ("LIVE_POLL_SECONDS", "board=fast"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
@@ -135,3 +138,13 @@ def test_every_process_of_make_run_links_to_the_port_the_web_process_serves_on()
     assert len({p.env["PORT"] for p in processes}) == 4  # honcho's behaviour, as documented
     for process in processes:
         assert _site_url(**make_env, **process.env) == "http://127.0.0.1:18801", process.name
+
+
+def test_poll_intervals_can_be_set_one_by_one():
+    result = run(
+        SETUP + "; from django.conf import settings; print(settings.LIVE_POLL_SECONDS)",
+        LIVE_POLL_SECONDS="board=5,smoke=7",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'board': 5" in result.stdout and "'smoke': 7" in result.stdout
+    assert "'go_no_go': 3" in result.stdout

@@ -10,6 +10,8 @@
 - ...
 """
 
+from django.db.models import QuerySet
+
 from releasehub.comms.placeholders import (
     key_updates,
     known_issues,
@@ -58,9 +60,9 @@ def release_entry(release: Release) -> str:
     return entry(load(release))
 
 
-def released() -> list[Release]:
+def released() -> QuerySet[Release]:
     shipped = Release.objects.filter(status__in=FINAL_STATUSES)
-    return list(with_message_data(shipped).order_by("-window_start", "-id"))
+    return with_message_data(shipped).order_by("-window_start", "-id")
 
 
 def whole() -> str:

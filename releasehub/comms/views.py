@@ -23,11 +23,13 @@ from releasehub.comms.models import (
 from releasehub.comms.placeholders import FactNotYet, load
 from releasehub.comms.placeholders import render as render_template
 from releasehub.core.http import AuthedRequest
+from releasehub.core.pagination import paginate
 from releasehub.notify.selectors import deliveries_for_release
 from releasehub.releases.access import is_rm, release_for
 from releasehub.releases.models import Release
 
 COMPOSE = "comms/compose.html"
+CHANGELOG_PER_PAGE = 25  # releases per changelog page
 
 
 def _kind(value: str | None) -> MessageKind:
@@ -233,7 +235,11 @@ def changelog_entry_download(request: AuthedRequest, code) -> HttpResponse:
 @require_GET
 @login_required
 def changelog_page(request: AuthedRequest) -> HttpResponse:
-    return render(request, "comms/changelog.html", {"markdown": changelog.whole()})
+    pager = paginate(request, changelog.released(), CHANGELOG_PER_PAGE, label="Changelog pages")
+    markdown = "\n".join(changelog.entry(r) for r in pager.page)
+    if pager.page.number == 1:
+        markdown = changelog.HEADER + "\n" + markdown
+    return render(request, "comms/changelog.html", {"markdown": markdown, "pager": pager})
 
 
 @require_GET

@@ -1,7 +1,6 @@
 """The pages that combine apps: the dashboard and the release ticket page. The apps below lay
 out nothing of each other's; their sections and panels meet here."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -38,7 +37,6 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "cards": cards,
         "now": now,
         "live": any(r.status in Release.LIVE_STATUSES for r in upcoming),
-        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "approvals": selectors.pending_approvals_for(request.user),
         # The nearest open release is the current one.
         **pages.current_release_panels(upcoming[0] if upcoming else None),

@@ -10,7 +10,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from releasehub.accounts.rota import next_release_manager
 from releasehub.core.errors import ServiceError
 from releasehub.core.forms import attempt
 from releasehub.core.http import AuthedRequest
+from releasehub.core.pagination import paginate
 from releasehub.releases import forms, selectors
 from releasehub.releases.access import capabilities, is_rm, release_for, requests_hotfix
 from releasehub.releases.clock import IST, default_window
@@ -35,6 +35,8 @@ LIST_FILTERS = {
     "hotfixes": "Hotfixes",
     "all": "All",
 }
+
+RELEASES_PER_PAGE = 25
 
 
 @require_GET
@@ -60,9 +62,8 @@ def release_list(request: AuthedRequest) -> HttpResponse:
         releases = releases.order_by("-window_start")
     if status:
         releases = releases.filter(status=status)
-    page = Paginator(releases, 20).get_page(request.GET.get("page"))
     context = {
-        "page": page,
+        "pager": paginate(request, releases, RELEASES_PER_PAGE, label="Release pages"),
         "show": show,
         "status": status,
         "filters": LIST_FILTERS,

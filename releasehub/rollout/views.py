@@ -39,7 +39,6 @@ from releasehub.rollout.services.watch import anomaly_log, log_add, release_comp
 
 PAGE = "rollout/board.html"
 ACTIONS = "board-actions"
-POLL_SECONDS = 2
 
 
 def _context(request: AuthedRequest, release: Release, **extra) -> dict:
@@ -50,7 +49,6 @@ def _context(request: AuthedRequest, release: Release, **extra) -> dict:
         "release": release,
         "board": data,
         "smoke": data.smoke,
-        "poll_seconds": POLL_SECONDS,
         "may_promote": rules.promotes(user),
         "runs_day": rules.runs_day(user),
         "logs_anomalies": rules.logs_anomalies(user),

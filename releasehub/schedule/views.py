@@ -8,12 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from releasehub.core.http import AuthedRequest
+from releasehub.core.pagination import paginate
 from releasehub.notify.models import DeliveryStatus, Outbox
 from releasehub.notify.selectors import deliveries_for_release
 from releasehub.notify.services import outbox_retry
 from releasehub.schedule.access import may_operate
 from releasehub.schedule.models import ScheduledAction
-from releasehub.schedule.selectors import overdue_count, overview
+from releasehub.schedule.selectors import PAGE_ROWS, overview
 from releasehub.schedule.services import action_retry
 
 
@@ -26,15 +27,17 @@ def _require_sre_or_staff(request: AuthedRequest) -> None:
 @login_required
 def action_overview(request: AuthedRequest) -> HttpResponse:
     _require_sre_or_staff(request)
-    now = timezone.now()
-    failed_deliveries = Outbox.objects.filter(status=DeliveryStatus.FAILED).select_related(
-        "release"
-    )[:200]
+    lists = {
+        **overview(timezone.now()),
+        "deliveries": Outbox.objects.filter(status=DeliveryStatus.FAILED)
+        .select_related("release")
+        .order_by("created_at", "id"),
+    }
+    # One page parameter per list (?overdue=2&failed=3), so paging one keeps the others; the
+    # poll asks for the same URL, so it keeps them too.
     context = {
-        **overview(now),
-        "now": now,
-        "overdue_total": overdue_count(now),
-        "failed_deliveries": failed_deliveries,
+        name: paginate(request, rows, PAGE_ROWS, param=name, label=f"{name.title()} pages")
+        for name, rows in lists.items()
     }
     template = "schedule/overview.html"
     if request.htmx:

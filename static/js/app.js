@@ -96,3 +96,24 @@
     detail.isError = false;
   });
 })();
+
+// A hidden tab does not poll: the live sections (hx-trigger "every Ns") skip their polls while
+// the tab is hidden and refresh once when it is shown again ("tab-visible from:body" in their
+// triggers). htmx's own filter, [document.visibilityState === 'visible'], would need eval, which
+// the CSP forbids (htmx then ignores the filter and polls anyway).
+(function () {
+  "use strict";
+  function polls(elt) {
+    return /(^|,)\s*every\s/.test(elt.getAttribute("hx-trigger") || "");
+  }
+  document.addEventListener("htmx:confirm", function (event) {
+    if (document.visibilityState === "hidden" && polls(event.detail.elt)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && window.htmx) {
+      window.htmx.trigger(document.body, "tab-visible");
+    }
+  });
+})();

@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from releasehub.readiness.models import ChecklistItem, Phase
 from releasehub.readiness.services.qa import smoke_record
 from releasehub.releases.clock import IST
-from releasehub.rollout import views
 from releasehub.rollout.models import Deployment, Step
 from releasehub.rollout.services.frontends import app_step_record
 from releasehub.rollout.services.promotion import service_health_record, service_step_record
@@ -86,9 +85,9 @@ def promote(sre, slug):
 
 
 def test_a_release_goes_through_its_whole_day_while_someone_watches(
-    new_page, monkeypatch, fixed_clock
+    new_page, settings, fixed_clock
 ):
-    monkeypatch.setattr(views, "POLL_SECONDS", 1)  # the live server runs in this process
+    settings.LIVE_POLL_SECONDS = {**settings.LIVE_POLL_SECONDS, "board": 1}  # same process
     cast = readiness_cast()
     release = rollout_release(["identity", "providers"], ["patient-web"])
     # Staging evidence for providers is recorded before anyone opens the board.

@@ -158,7 +158,7 @@ def test_the_dashboard_stops_polling_when_nothing_is_live(client):
     assert '<div id="dashboard-live" data-live="false">' in html
     release_transition(release=release, to=Release.Status.GO, actor=manager)
     html = client.get(reverse("pages:dashboard"), HTTP_HX_REQUEST="true").content.decode()
-    assert html.lstrip().startswith('<div id="dashboard-live" hx-get="/" hx-trigger="every 20s"')
+    assert html.lstrip().startswith('<div id="dashboard-live" hx-get="/" hx-trigger="every 20s,')
 
 
 # The other apps' sections of the release page and the dashboard ----------------------------
