@@ -117,6 +117,14 @@ if DATABASES["default"]["ENGINE"] not in {
     raise ImproperlyConfigured(
         "Environment variable DATABASE_URL must be postgres://… or sqlite:///…"
     )
+# A web thread or worker process keeps its PostgreSQL connection for this many seconds instead
+# of opening one per request (a few ms each, most of what a 204 poll costs); Django checks it is
+# alive before reusing it. 0 closes it after every request.
+DB_CONN_MAX_AGE = _read("DB_CONN_MAX_AGE", env.int, 60)
+if DB_CONN_MAX_AGE < 0:
+    raise ImproperlyConfigured("Environment variable DB_CONN_MAX_AGE must be 0 or more (seconds).")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].update(CONN_MAX_AGE=DB_CONN_MAX_AGE, CONN_HEALTH_CHECKS=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default keeps its files under var/, which a fresh clone does not have yet.
     VAR_DIR.mkdir(exist_ok=True)
@@ -206,7 +214,28 @@ SESSION_IDLE_HOURS = _read("SESSION_IDLE_HOURS", env.float, 12.0)
 if SESSION_IDLE_HOURS <= 0:
     raise ImproperlyConfigured("Environment variable SESSION_IDLE_HOURS must be more than 0.")
 SESSION_COOKIE_AGE = round(SESSION_IDLE_HOURS * 3600)
-SESSION_ENGINE = "releasehub.accounts.sessions"
+# With a cache every web process shares (Redis: CACHE_URL, else REDIS_URL), a request reads its
+# session from the cache and the database row is written only when it changes or is extended.
+# Without one the rows are read every time: a per-process cache would keep a session that a
+# logout in another process ended.
+_cache_from = "CACHE_URL" if _read("CACHE_URL", env.str, "") else "REDIS_URL"
+CACHE_URL = _read(_cache_from, env.str, "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"Environment variable {_cache_from} must start with redis://")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "releasehub",
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+SESSION_ENGINE = (
+    "releasehub.accounts.cached_sessions" if CACHE_URL else "releasehub.accounts.sessions"
+)
 
 LANGUAGE_CODE = "en-gb"
 # Times are stored in UTC and shown in IST, the release train's time zone (no DST).
@@ -328,6 +357,12 @@ if any(
         "(for example board=5,smoke=7)"
     )
 LIVE_POLL_SECONDS |= {name: int(value) for name, _, value in _poll}
+# A poll finds "nothing new" (204, audit/live.py) only for a section rendered less than this
+# many seconds ago, so what depends on the clock alone (overdue, a gate that opens at a time)
+# is at most this stale.
+LIVE_POLL_MAX_STALE = _read("LIVE_POLL_MAX_STALE", env.int, 60)
+if LIVE_POLL_MAX_STALE < 1:
+    raise ImproperlyConfigured("Environment variable LIVE_POLL_MAX_STALE must be at least 1.")
 # The largest history file the metrics page accepts (bytes); the command has no limit.
 HISTORY_IMPORT_MAX_BYTES = _read("HISTORY_IMPORT_MAX_BYTES", env.int, 5 * 1024 * 1024)
 # How long each backend service is watched after its production promotion (runbook: 15).

@@ -9,6 +9,9 @@ from releasehub.catalog.models import FrontendApp, Service
 from releasehub.releases.clock import default_window
 from releasehub.releases.models import Release, ScopeTicket, Train
 
+# A page's query for the session row: none when sessions come from a shared cache (Redis).
+SESSION_QUERIES = 0 if settings.CACHE_URL else 1
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

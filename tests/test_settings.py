@@ -45,6 +45,8 @@ SETUP = "import django; django.setup()"
         ("LIVE_POLL_SECONDS", "board=0"),
         ("LIVE_POLL_SECONDS", "nosuch=3"),
         ("LIVE_POLL_SECONDS", "board=fast"),
+        ("DB_CONN_MAX_AGE", "-1"),
+        ("DB_CONN_MAX_AGE", "forever"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
@@ -148,3 +150,13 @@ def test_poll_intervals_can_be_set_one_by_one():
     assert result.returncode == 0, result.stderr
     assert "'board': 5" in result.stdout and "'smoke': 7" in result.stdout
     assert "'go_no_go': 3" in result.stdout
+
+
+def test_postgresql_connections_are_kept_between_requests_and_checked_before_reuse():
+    code = SETUP + (
+        "; from django.conf import settings as s; d = s.DATABASES['default']"
+        "; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/releasehub"
+    assert run(code, DATABASE_URL=url).stdout.split() == ["60", "True"]
+    assert run(code, DATABASE_URL=url, DB_CONN_MAX_AGE="0").stdout.split() == ["0", "True"]

@@ -44,6 +44,12 @@ class TimelineEvent(models.Model):
                 condition=models.Q(release__isnull=False),
             ),
             models.Index(fields=["target_type", "target_id"], name="timeline_by_target"),
+            # Read by every live section's poll (audit/live.py): a release's latest event id.
+            models.Index(
+                fields=["release", "id"],
+                name="timeline_version",
+                condition=models.Q(release__isnull=False),
+            ),
         ]
         constraints = [TextLimit(field="reason", limit=limits.RECORDED_REASON)]
 

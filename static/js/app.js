@@ -117,3 +117,120 @@
     }
   });
 })();
+
+// Live sections (the elements with data-live-since, polled by htmx; #15 and #19):
+// - each poll sends the version the element was rendered at, and the server answers 204 (htmx
+//   keeps what it has) when nothing changed since (releasehub/audit/live.py);
+// - no poll while focus is in one of its form fields or something typed in it is unsent: the
+//   swap would throw the text away;
+// - a swap puts focus back on the same control (by id, data-focus-key, or the same link or
+//   button in the same place), so a keyboard or screen reader user is not sent to <body>;
+// - one polite live region per section, outside the swapped element, reads its status line
+//   (data-live-announce) when it changes.
+(function () {
+  "use strict";
+  var FIELDS = "input, select, textarea, [contenteditable]";
+  var restore = {};
+
+  function isLive(elt) { return elt && elt.hasAttribute && elt.hasAttribute("data-live-since"); }
+
+  function edited(field) {
+    if (field.matches("select")) {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+    if (field.type === "hidden" || field.type === "submit" || field.type === "button") { return false; }
+    return "defaultValue" in field && field.value !== field.defaultValue;
+  }
+
+  function busy(elt) {
+    var active = document.activeElement;
+    if (active && elt.contains(active) && active.matches(FIELDS) && active.type !== "submit" && active.type !== "button") {
+      return true;
+    }
+    return Array.prototype.some.call(elt.querySelectorAll(FIELDS), edited);
+  }
+
+  function signature(el) {
+    var where = el.getAttribute("href") || (el.form && el.form.getAttribute("action")) || "";
+    var value = el.tagName === "BUTTON" ? el.value : "";
+    return [el.tagName, where, el.name || "", value, el.textContent.trim()].join("|");
+  }
+
+  function keyOf(el, root) {
+    if (el.id) { return {id: el.id}; }
+    if (el.getAttribute("data-focus-key")) { return {focusKey: el.getAttribute("data-focus-key")}; }
+    var sig = signature(el);
+    var same = Array.prototype.filter.call(root.querySelectorAll(el.tagName), function (e) { return signature(e) === sig; });
+    return {sig: sig, tag: el.tagName, n: same.indexOf(el)};
+  }
+
+  function find(key, root) {
+    if (key.id) { return document.getElementById(key.id); }
+    if (key.focusKey) { return root.querySelector('[data-focus-key="' + CSS.escape(key.focusKey) + '"]'); }
+    var same = Array.prototype.filter.call(root.querySelectorAll(key.tag), function (e) { return signature(e) === key.sig; });
+    return same[key.n] || same[0] || null;
+  }
+
+  function regionFor(elt) {
+    var region = document.querySelector('[data-live-region-for="' + CSS.escape(elt.id) + '"]');
+    if (!region) {
+      region = document.createElement("div");
+      region.className = "visually-hidden";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      region.setAttribute("data-live-region-for", elt.id);
+      region.setAttribute("data-said", elt.getAttribute("data-live-announce") || "");
+      elt.before(region);  // outside the element, so a swap never replaces it
+    }
+    return region;
+  }
+
+  function announce(elt) {
+    if (!elt.id || !elt.hasAttribute("data-live-announce")) { return; }
+    var region = regionFor(elt), line = elt.getAttribute("data-live-announce");
+    if (line !== region.getAttribute("data-said")) {
+      region.setAttribute("data-said", line);
+      region.textContent = line;
+    }
+  }
+
+  function everyLive(root, fn) {
+    if (isLive(root)) { fn(root); }
+    root.querySelectorAll("[data-live-since]").forEach(fn);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { everyLive(document.body, announce); });
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (isLive(elt) && event.detail.verb === "get") {
+      event.detail.headers["ReleaseHub-Since"] = elt.getAttribute("data-live-since");
+    }
+  });
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    if (isLive(elt) && event.detail.verb === "get" && busy(elt)) { event.preventDefault(); }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target, active = document.activeElement;
+    if (event.detail.shouldSwap && isLive(target) && target.id && active && active !== target &&
+        target.contains(active)) {
+      restore[target.id] = keyOf(active, target);
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    everyLive(document.body, announce);
+    Object.keys(restore).forEach(function (id) {
+      var root = document.getElementById(id), key = restore[id];
+      delete restore[id];
+      var el = root && find(key, root);
+      var lost = !document.activeElement || document.activeElement === document.body;
+      if (el && lost) { el.focus({preventScroll: true}); }
+    });
+  });
+
+})();

@@ -1,0 +1,88 @@
+"""Live sections that cost nearly nothing when nothing changed (#15).
+
+A polled element carries the version it was rendered at (`data-live-since`; static/js/app.js
+sends it in the ReleaseHub-Since header with the element's own polls only). A poll view wrapped
+in `polled(marker)` reads its marker first, in one indexed query; when the marker is the one
+the element was rendered at and the rendering is younger than LIVE_POLL_MAX_STALE seconds, it
+answers 204 with no body, which htmx leaves as it is. Otherwise the view runs and renders
+with the new version.
+
+A release's marker is the id of its latest timeline event: every state change a live section
+shows writes one (`audit.timeline.record_event`), timed actions' effects included. What only
+the clock changes (overdue, "closes in", a gate that opens at a time) is caught by the age
+limit, as is anything that changes without an event (a role given to the viewer, say).
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from releasehub.audit.models import TimelineEvent
+
+Marker = Callable[..., str]
+# static/js/app.js sends the element's version in it, on the element's own polls only: as a
+# header, not a parameter, so it never lands in a URL that a link or the next poll reuses.
+SINCE_HEADER = "ReleaseHub-Since"
+
+
+def stamp(marker: str) -> str:
+    """The version an element carries: the marker and when it was read (Unix seconds)."""
+    return f"{marker}@{int(timezone.now().timestamp())}"
+
+
+def unchanged(request: HttpRequest, marker: str) -> bool:
+    """The element asking was rendered at this marker, recently enough."""
+    since, _, at = request.headers.get(SINCE_HEADER, "").rpartition("@")
+    if not since or since != marker or not at.isdigit():
+        return False
+    return timezone.now().timestamp() - int(at) < settings.LIVE_POLL_MAX_STALE
+
+
+def polled(marker: Marker) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Wrap a poll view: 204 when nothing changed, else the view with `live_since`, the
+    version to render into the element. `marker(request, **url_kwargs)` is one query; it may
+    refuse (PermissionDenied) as the view would."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not getattr(request, "htmx", False):
+                # The whole page: its sections start with no version, so their first poll
+                # renders them once (and the page costs no query more).
+                return view(request, *args, live_since="", **kwargs)
+            # Read before the view's own queries: a change made while it renders is in the
+            # next marker, so the next poll renders it (never the other way round).
+            mark = marker(request, *args, **kwargs)
+            if unchanged(request, mark):
+                return HttpResponse(status=204)
+            return view(request, *args, live_since=stamp(mark), **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def release_marker(request: HttpRequest, code: Any, **_: Any) -> str:
+    """The id of the release's latest timeline event (index `timeline_version`). Written like
+    `latest_marker`: a panel inside the dashboard starts with the dashboard's version, which
+    is also right for the panel when the latest event of all is its release's."""
+    releases = TimelineEvent._meta.get_field("release").related_model._default_manager
+    latest = (
+        TimelineEvent.objects.filter(
+            release=Subquery(releases.filter(code=code).order_by().values("pk")[:1])
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return f"e{latest or 0}"
+
+
+def latest_marker(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+    """The id of the latest timeline event of all (the primary key's index)."""
+    return f"e{TimelineEvent.objects.aggregate(latest=Max('id'))['latest'] or 0}"
