@@ -47,3 +47,14 @@ def test_mypy_catches_a_wrong_keyword_to_a_service(tmp_path):
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'Unexpected keyword argument "descripton"' in result.stdout
+
+
+def test_no_template_comment_spans_lines():
+    # Django's {# … #} ends at the line's end: one that goes on is printed to the page as text.
+    opened = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert not opened, f"multi-line {{# comments (use {{% comment %}}): {opened}"

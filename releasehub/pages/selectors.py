@@ -1,28 +1,48 @@
 """What the apps above `releases` show on the pages that combine them. Only full pages read
 these: an htmx fragment of a page neither shows nor needs them."""
 
-from releasehub.accounts.models import User
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from releasehub.accounts.models import Role, User
+from releasehub.catalog.models import FrontendApp, Service
 from releasehub.comms.selectors import release_comms
 from releasehub.notify.selectors import deliveries_for_release
+from releasehub.readiness.evidence import currents_by
+from releasehub.readiness.models import ChecklistItem, Phase, SignOff, SquadInvolvement
 from releasehub.readiness.panels import (
     PANEL_LIVE_STATUSES,
+    SIGNING_STATUSES,
     SMOKE_LIVE_STATUSES,
+    SMOKE_STATUSES,
+    SRE_SLOT,
     go_no_go_state,
     smoke_state,
+    squad_slot,
+    stale_before,
 )
-from releasehub.releases.models import Release
+from releasehub.releases.models import FreezeException, Hotfix, Release, RollbackPlan, ScopeTicket
 from releasehub.schedule.selectors import actions_for_release
 
 
-def other_app_sections(release: Release, user: User) -> dict:
-    """What the readiness, schedule, notify and comms apps show on the release ticket page."""
+def other_app_sections(release: Release, user: User, shown: Collection[str] | None = None) -> dict:
+    """What the readiness, schedule, notify and comms apps show on the release page: those of
+    `shown` (DOM ids, see pages/stages.py), or all of them."""
+
+    def wanted(section: str) -> bool:
+        return shown is None or section in shown
+
     return {
-        "comms": release_comms(release, user),
+        "comms": release_comms(release, user) if wanted("release-comms") else None,
         # A hotfix has no Go/No-Go of its own: the RM's approval of the request stands for it.
-        "gng": None if release.is_hotfix else go_no_go_state(release),
-        "smoke": smoke_state(release),
-        "actions": actions_for_release(release),
-        "deliveries": deliveries_for_release(release),
+        "gng": go_no_go_state(release)
+        if wanted("go-no-go-panel") and not release.is_hotfix
+        else None,
+        "smoke": smoke_state(release) if wanted("smoke-panel") else None,
+        "actions": actions_for_release(release) if wanted("timed-actions") else [],
+        "deliveries": deliveries_for_release(release) if wanted("delivery-log") else [],
     }
 
 
@@ -37,3 +57,127 @@ def current_release_panels(release: Release | None) -> dict:
         else None,
         "smoke": smoke_state(release) if release.status in SMOKE_LIVE_STATUSES else None,
     }
+
+
+# What waits for the signed-in person, per stage ----------------------------------------------
+
+
+@dataclass
+class Badge:
+    """What on a stage waits for the signed-in person."""
+
+    reasons: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, count: int, reason: str) -> None:
+        if count:
+            self.count += count
+            self.reasons.append(reason)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _missing_plans(release: Release, squads: list | None) -> int:
+    """Changed services and apps without a rollback plan; only `squads`' tickets if given
+    (2 queries)."""
+    tickets = ScopeTicket.objects.filter(release=release)
+    if squads is not None:
+        tickets = tickets.filter(squad__in=squads)
+    plans = RollbackPlan.objects.filter(release=release)
+    services = (
+        Service.objects.filter(pk__in=tickets.values("services"))
+        .exclude(pk__in=plans.filter(service__isnull=False).values("service"))
+        .count()
+    )
+    apps = (
+        FrontendApp.objects.filter(pk__in=tickets.values("apps"))
+        .exclude(pk__in=plans.filter(app__isnull=False).values("app"))
+        .count()
+    )
+    return services + apps
+
+
+def _sign_offs_owed(release: Release, user: User) -> list[str]:
+    """The slots this person signs for whose sign-off is missing or stale (4 queries)."""
+    slots = [squad_slot(s) for s in user.squads]
+    if user.has_role(Role.SRE):
+        slots.append(SRE_SLOT)
+    current = currents_by(
+        SignOff.objects.filter(release=release, slot__in=[s.key for s in slots]),
+        lambda r: r.slot,
+    )
+    not_involved = {
+        squad_id
+        for squad_id, row in currents_by(
+            SquadInvolvement.objects.filter(release=release), lambda r: r.squad_id
+        ).items()
+        if not row.involved
+    }
+    cut = stale_before(release)
+    return [
+        s.label
+        for s in slots
+        if not (s.squad and s.squad.pk in not_involved)
+        and (s.key not in current or (cut is not None and current[s.key].at <= cut))
+    ]
+
+
+def stage_badges(release: Release, user: User) -> dict[str, Badge]:
+    """Per stage slug, what waits for `user` there (at most 10 queries, whatever the data)."""
+    badges = {slug: Badge() for slug in ("scope", "freeze", "readiness", "go-no-go", "release-day")}
+    if not release.is_open:
+        return badges
+    rm, squads = user.has_role(Role.RELEASE_MANAGER), user.squads
+    if squads:
+        broken = (
+            ScopeTicket.objects.filter(release=release, squad__in=squads)
+            .filter(Q(merged=False) | Q(ci_passing=False))
+            .count()
+        )
+        badges["scope"].add(
+            broken,
+            _plural(broken, "ticket of your squad", "tickets of your squads")
+            + " not merged or failing CI",
+        )
+    if rm:
+        pending = (
+            FreezeException.objects.filter(release=release, decision__isnull=True)
+            .exclude(requested_by=user)
+            .count()
+        )
+        badges["freeze"].add(
+            pending,
+            _plural(pending, "freeze exception", "freeze exceptions")
+            + " waiting for your decision",
+        )
+        if release.is_hotfix:
+            waiting = (
+                Hotfix.objects.filter(release=release, approval__isnull=True)
+                .exclude(requested_by=user)
+                .count()
+            )
+            badges["go-no-go"].add(waiting, "The hotfix waits for your approval")
+    if rm or squads or user.has_role(Role.SRE):
+        missing = _missing_plans(release, None if rm or not squads else squads)
+        badges["readiness"].add(
+            missing,
+            _plural(missing, "changed service or app", "changed services and apps")
+            + " without a rollback plan",
+        )
+    if (
+        release.status in SIGNING_STATUSES
+        and not release.is_hotfix
+        and (squads or user.has_role(Role.SRE))
+    ):
+        owed = _sign_offs_owed(release, user)
+        badges["go-no-go"].add(len(owed), f"Your sign-off is owed: {', '.join(owed)}")
+    if release.status in SMOKE_STATUSES and user.has_role(Role.QA_LEAD):
+        not_run = ChecklistItem.objects.filter(
+            release=release, phase=Phase.SMOKE, smoke_results__isnull=True
+        ).count()
+        badges["release-day"].add(
+            not_run, _plural(not_run, "smoke check", "smoke checks") + " not run yet"
+        )
+    return badges

@@ -1,10 +1,13 @@
 """The release ticket's own sections: what they show and how an action on one of them answers.
 
-The page itself (`pages.views.release`) lays these sections out beside the other apps' panels.
-An action here answers htmx with its section, plus what else it changed out of band; a plain
-POST that worked with a redirect to the page; a plain POST with an error with the one section
-on a page of its own, since only the pages app may build the whole page."""
+The page itself (`pages.views.release`) lays these sections out, a stage at a time, beside the
+other apps' panels. An action here answers htmx with its section, plus what else it changed out
+of band, but only the parts the page says it shows (`SECTIONS_HEADER`: an out-of-band part with
+no target is an htmx error); a plain POST that worked with a redirect to the page's stage that
+shows the section; a plain POST with an error with the one section on a page of its own, since
+only the pages app may build the whole page."""
 
+from collections.abc import Collection
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +27,7 @@ from releasehub.releases.services.hotfix import DEPLOYED_STATUSES
 from releasehub.releases.services.lifecycle import TRANSITIONS
 
 TEMPLATE = "releases/_sections.html"
+LATEST_EVENTS = 5
 SECTION_PAGE = "releases/section_page.html"
 # What else changes when a section changes; refreshed out of band in the same htmx response.
 ALSO_REFRESH = {
@@ -31,6 +35,10 @@ ALSO_REFRESH = {
     "freeze-exceptions": ["scope-tickets", "freeze-banner", "timeline"],
     "hotfix": ["release-header", "timeline"],
 }
+# The DOM ids of the sections on the page an htmx request came from (its stage panel sends it).
+SECTIONS_HEADER = "X-Release-Sections"
+# The sections each prefetch serves; a stage that shows none of them does not load it.
+NEEDS_TICKETS = {"scope-tickets", "rollback-plans"}
 
 
 def allowed_next(release: Release) -> list[str]:
@@ -38,11 +46,12 @@ def allowed_next(release: Release) -> list[str]:
     return [s for s in Release.Status.values if s in TRANSITIONS[release.status]]
 
 
-def default_forms(release: Release, request: AuthedRequest) -> dict:
+def default_forms(
+    release: Release, request: AuthedRequest, components: list, missing: list
+) -> dict:
     user = request.user
     squads = user.squads
-    components = selectors.changed_components(release)
-    first_missing = next(iter(selectors.missing_plans(release)), None)
+    first_missing = next(iter(missing), None)
     return {
         "ticket_form": forms.TicketForm(
             initial={"squad": squads[0] if squads else None}, user=user
@@ -68,14 +77,33 @@ def default_forms(release: Release, request: AuthedRequest) -> dict:
     }
 
 
-def detail_context(request: AuthedRequest, code, bound: dict | None = None) -> dict:
-    """Everything the release's own sections show, with `bound` forms in place of blank ones."""
-    release = get_object_or_404(
-        selectors.with_scope(Release.objects.all()).prefetch_related(
-            "risks__added_by", "flags", "oncall__person", "dashboards__validated_by"
-        ),
-        code=code,
-    )
+def _release(code, shown: Collection[str] | None) -> Release:
+    def needs(*sections: str) -> bool:
+        return shown is None or any(s in shown for s in sections)
+
+    queryset = selectors.with_scope(Release.objects.all(), tickets=needs(*NEEDS_TICKETS))
+    related = [
+        name
+        for section, name in [
+            ("risks", "risks__added_by"),
+            ("flags", "flags"),
+            ("oncall", "oncall__person"),
+            ("dashboards", "dashboards__validated_by"),
+        ]
+        if needs(section)
+    ]
+    return get_object_or_404(queryset.prefetch_related(*related), code=code)
+
+
+def detail_context(
+    request: AuthedRequest,
+    code,
+    bound: dict | None = None,
+    shown: Collection[str] | None = None,
+) -> dict:
+    """Everything the release's own sections show (only what the sections `shown` need, when
+    given), with `bound` forms in place of blank ones."""
+    release = _release(code, shown)
     now = timezone.now()
     hotfix: Hotfix | None = one_to_one_or_none(release, "hotfix") if release.is_hotfix else None
     context: dict[str, Any] = {
@@ -86,22 +114,32 @@ def detail_context(request: AuthedRequest, code, bound: dict | None = None) -> d
         "milestones": release.clock.milestones(),
         "next": selectors.next_milestone(release, now),
         "pending": selectors.pending_exceptions(release),
-        "problems": selectors.scope_problems(release),
-        "components": selectors.changed_components(release),
-        "missing_plans": selectors.missing_plans(release),
         "squad_ids": {s.pk for s in request.user.squads},
-        "timeline": list(release.timeline.select_related("actor")[:100]),
+        # The latest few; the whole timeline is a page of its own (pages:timeline).
+        "timeline": list(release.timeline.select_related("actor")[:LATEST_EVENTS]),
         "hotfix": hotfix,
     }
+    if shown is None or not NEEDS_TICKETS.isdisjoint(shown):
+        context["components"] = selectors.changed_components(release)
+        context["missing_plans"] = selectors.missing_plans(release)
     if hotfix:
         context["hotfix_deployed"] = release.status in DEPLOYED_STATUSES
         context["follow_ups"] = [
             {"kind": kind, "label": label, "done": hotfix.follow_up(kind)}
             for kind, label in FollowUp.choices
         ]
-    context.update(default_forms(release, request))
+    context.update(
+        default_forms(
+            release, request, context.get("components", []), context.get("missing_plans", [])
+        )
+    )
     context.update(bound or {})
     return context
+
+
+def shown_on_client(request: AuthedRequest) -> set[str]:
+    """The sections on the page the htmx request came from; none if it does not say."""
+    return set(request.headers.get(SECTIONS_HEADER, "").split())
 
 
 def render_section(
@@ -109,13 +147,15 @@ def render_section(
 ) -> HttpResponse:
     """The section with bound forms showing their errors: for htmx with what else it changed,
     out of band; for a plain POST alone on a page that links back to the release."""
-    context = detail_context(request, release.code, bound)
+    on_page = shown_on_client(request) if request.htmx else set()
+    context = detail_context(request, release.code, bound, shown={section, *on_page})
     if not request.htmx:
         context.update(section=section, section_template=f"{TEMPLATE}#{section}")
         return render(request, SECTION_PAGE, context, status=400 if bound else 200)
     html = render_to_string(f"{TEMPLATE}#{section}", context, request)
     for extra in ALSO_REFRESH.get(section, ["timeline"]):
-        html += render_to_string(f"{TEMPLATE}#{extra}", {**context, "oob": True}, request)
+        if extra in on_page:
+            html += render_to_string(f"{TEMPLATE}#{extra}", {**context, "oob": True}, request)
     return HttpResponse(html)
 
 
@@ -123,9 +163,17 @@ def section_done(
     request: AuthedRequest, release: Release, section: str, message: str
 ) -> HttpResponse:
     if request.htmx:
-        return render_section(request, release, section)
+        response = render_section(request, release, section)
+        # The page around the section may show what this changed (the release page's badges).
+        response["HX-Trigger"] = "release-changed"
+        return response
     messages.success(request, message)
-    return redirect(reverse("pages:release", args=[release.code]) + f"#{section}")
+    return redirect(section_url(release, section))
+
+
+def section_url(release: Release, section: str) -> str:
+    """The release page at the stage that shows `section` (the pages app picks it)."""
+    return reverse("pages:release", args=[release.code]) + f"?section={section}#{section}"
 
 
 def answer(

@@ -18,15 +18,10 @@ from releasehub.releases.models import (
 )
 
 
-def with_scope(queryset: QuerySet[Release]) -> QuerySet[Release]:
-    """Releases with everything their ticket page and the dashboard show, prefetched."""
-    return queryset.select_related(
-        "release_manager",
-        "train",
-        "hotfix__supervising_sre",
-        "hotfix__requested_by",
-        "hotfix__approval__decided_by",
-    ).prefetch_related(
+def with_scope(queryset: QuerySet[Release], *, tickets: bool = True) -> QuerySet[Release]:
+    """Releases with everything their ticket page and the dashboard show, prefetched (without
+    the tickets and rollback plans for a page that shows neither)."""
+    scope = [
         Prefetch(
             "tickets",
             queryset=ScopeTicket.objects.select_related("squad", "added_by").prefetch_related(
@@ -37,6 +32,15 @@ def with_scope(queryset: QuerySet[Release]) -> QuerySet[Release]:
             "rollback_plans",
             queryset=RollbackPlan.objects.select_related("service", "app", "updated_by"),
         ),
+    ]
+    return queryset.select_related(
+        "release_manager",
+        "train",
+        "hotfix__supervising_sre",
+        "hotfix__requested_by",
+        "hotfix__approval__decided_by",
+    ).prefetch_related(
+        *(scope if tickets else []),
         Prefetch(
             "exceptions",
             queryset=FreezeException.objects.select_related("requested_by", "decision__decided_by"),

@@ -1,6 +1,6 @@
-"""Everything about one release on one page, in real Chromium under the strict CSP: the Go/No-Go
-and smoke panels (polling their own endpoints), the timed actions, the delivery log and the
-timeline; and the dashboard's Go/No-Go panel for the current release."""
+"""Everything about one release on the release page's stages, in real Chromium under the strict
+CSP: the Go/No-Go and smoke panels (polling their own endpoints), the timed actions, the delivery
+log and the timeline; and the dashboard's Go/No-Go panel for the current release."""
 
 import re
 
@@ -35,22 +35,30 @@ def test_the_rm_sees_readiness_timed_actions_and_the_timeline_on_the_release_pag
         f"Go/No-Go · {release.version}"
     )
 
-    page.goto(f"/releases/{release.code}/")
+    rail = page.get_by_role("navigation", name="Release stages")
+    # Stages the rail swaps in; each section is on its stage.
+    page.goto(f"/releases/{release.code}/stages/release-day/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(release.version)
+    expect(page.locator(f"#smoke-status-{release.code}")).to_contain_text("Release smoke checklist")
+    rail.get_by_role("link", name=re.compile("^Watch")).click()
+    expect(page.locator("#timed-actions")).to_contain_text("Code freeze starts")
+    expect(page.locator("#timed-actions")).to_contain_text("Go/No-Go reminder (09:00 IST)")
+    rail.get_by_role("link", name=re.compile("^Wrap-up")).click()
+    expect(page.locator("#delivery-log")).to_be_visible()
+    rail.get_by_role("link", name=re.compile(r"^Go\/No-Go")).click()
     panel = page.locator(f"#go-no-go-{release.code}")
     expect(panel).to_contain_text(re.compile(r"\d+ of \d+ signed Go"))
     expect(panel.locator("[data-time-left]")).to_have_text(re.compile(r"\d\d:\d\d:\d\d$"))
-    expect(page.locator(f"#smoke-status-{release.code}")).to_contain_text("Release smoke checklist")
-    expect(page.locator("#timed-actions")).to_contain_text("Code freeze starts")
-    expect(page.locator("#timed-actions")).to_contain_text("Go/No-Go reminder (09:00 IST)")
-    expect(page.locator("#delivery-log")).to_be_visible()
-    expect(page.locator("#timeline")).to_contain_text("planned")
     # The panel polls its own endpoint without breaking the CSP (the fixture fails on any error).
     with page.expect_response(lambda r: "/go-no-go/panel/" in r.url, timeout=10_000):
         pass
     expect(page.locator(f"#go-no-go-{release.code}")).to_be_visible()
+    assert page.errors == []
 
-    page.get_by_role("link", name="Checklists and Go/No-Go").click()
+    page.get_by_role("link", name="The whole timeline").click()
+    expect(page.locator("#timeline-page")).to_contain_text("planned")
+    page.go_back()
+    page.get_by_role("link", name="Checklists and Go/No-Go").first.click()
     expect(page.get_by_role("heading", name=f"Readiness of {release.version}")).to_be_visible()
 
 

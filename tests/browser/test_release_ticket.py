@@ -12,6 +12,12 @@ from releasehub.releases.services.lifecycle import release_freeze
 pytestmark = [pytest.mark.clock, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _stage(page, name: str):
+    """A link of the release page's stage rail (its name starts with the stage's)."""
+    rail = page.get_by_role("navigation", name="Release stages")
+    return rail.get_by_role("link", name=re.compile(rf"^{re.escape(name).replace('/', r'\/')}\b"))
+
+
 def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):
     rm = new_page()
     rm.login("asha")
@@ -23,9 +29,11 @@ def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):
     expect(rm.get_by_role("heading", level=1)).to_contain_text(version)
     release = Release.objects.get(version=version)
     assert release.train_date.weekday() == 2  # a Wednesday train date
+    _stage(rm, "Scope").click()
+    expect(rm.page).to_have_url(re.compile(r"/stages/scope/$"))
     page_url = rm.url
 
-    # Scope, added in place by htmx: the URL stays, the rollback section learns of Payments.
+    # Scope, added in place by htmx: the URL stays; the Readiness stage learns of Payments.
     rm.get_by_text("Add a ticket").click()
     rm.get_by_label("Ticket key").fill("PAT-500")
     rm.get_by_label("Title").fill("Split payments")
@@ -33,9 +41,10 @@ def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):
     rm.locator("#scope-tickets").get_by_label("Payments").check()
     rm.get_by_role("button", name="Add ticket").click()
     expect(rm.locator("#ticket-PAT-500")).to_contain_text("Split payments")
-    expect(rm.locator("#rollback-plans")).to_contain_text("Still without a rollback plan: Payments")
     expect(rm.locator("#timeline")).to_contain_text("PAT-500 added")
     assert rm.url == page_url
+    _stage(rm, "Readiness").click()
+    expect(rm.locator("#rollback-plans")).to_contain_text("Still without a rollback plan: Payments")
 
     rm.locator("#plan-strategy").select_option(label="Redeploy previous container version")
     rm.get_by_label("Previous version or flag").fill("payments:2026.11.18")
@@ -52,6 +61,7 @@ def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):
     rep.login("priya")
     rep.goto(page_url)
     expect(rep.locator("#freeze-banner")).to_contain_text("Code freeze")
+    _stage(rep, "Freeze").click()
     exceptions = rep.locator("#freeze-exceptions")
     exceptions.get_by_text("Request a freeze exception").click()
     exceptions.get_by_label("Items").fill("PAT-501")
@@ -65,6 +75,8 @@ def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):
     rm.goto("/")
     expect(rm.get_by_role("heading", name="Waiting for your approval")).to_be_visible()
     rm.get_by_role("link", name=version).first.click()
+    expect(_stage(rm, "Freeze")).to_contain_text("1 needs you")
+    _stage(rm, "Freeze").click()
     exception = rm.locator("article.exception", has_text="PAT-501")
     exception.get_by_label("Comment").fill("Approved: customers are failing to pay")
     exception.get_by_role("button", name="Approve").click()
@@ -72,6 +84,7 @@ def test_rm_plans_scope_and_approves_a_freeze_exception(new_page, demo_data):
     expect(rm.locator("#freeze-banner")).not_to_contain_text("pending")
 
     rep.reload()
+    _stage(rep, "Scope").click()
     rep.get_by_text("Add a ticket").click()
     rep.get_by_label("Ticket key").fill("PAT-501")
     rep.get_by_label("Title").fill("Bank error mapping")
@@ -89,7 +102,7 @@ def test_a_rep_sees_the_freeze_refusal_on_the_form(page, demo_data):
     )
     release_freeze(release=release)
     page.login("rahul")
-    page.goto(f"/releases/{release.code}/")
+    page.goto(f"/releases/{release.code}/?section=scope-tickets")
     page.get_by_text("Add a ticket").click()
     page.get_by_label("Ticket key").fill("DOC-999")
     page.get_by_label("Title").fill("Late change")

@@ -43,7 +43,7 @@ def _retry_url(row: Outbox) -> str:
 
 
 def _log(client, row: Outbox) -> str:
-    page = client.get(f"/releases/{row.release.code}/").content.decode()
+    page = client.get(f"/releases/{row.release.code}/?section=delivery-log").content.decode()
     return page[page.index('id="delivery-log"') :]
 
 
@@ -96,7 +96,10 @@ def test_a_plain_post_from_the_log_returns_to_the_release_page(client, rows, enq
     client.force_login(UserFactory(username="sre", roles=[Role.SRE]))
     response = client.post(_retry_url(rows[0]), {"next": "release"})
     assert response.status_code == 302
-    assert response["Location"] == f"/releases/{rows[0].release.code}/#delivery-log"
+    assert (
+        response["Location"]
+        == f"/releases/{rows[0].release.code}/?section=delivery-log#delivery-log"
+    )
     assert Outbox.objects.get(pk=rows[0].pk).status == DeliveryStatus.PENDING
 
 

@@ -26,14 +26,15 @@ def test_sre_retries_a_failed_delivery_from_the_release_page(page, demo_data, mo
     enqueued.clear()  # its first delivery
 
     page.login("kiran")
-    page.goto(f"/releases/{release.code}/")
+    page.goto(f"/releases/{release.code}/?section=delivery-log")
     log = page.locator("#delivery-log")
     expect(log).to_contain_text("Failed")
     log.get_by_role("button", name="Retry").click()
     expect(log).to_contain_text("will be retried now")
     expect(log).to_contain_text("Pending")
     expect(log.get_by_role("button", name="Retry")).to_have_count(0)
-    assert page.url.endswith(f"/releases/{release.code}/")  # swapped in place, no navigation
+    # Swapped in place, no navigation.
+    assert page.url.endswith(f"/releases/{release.code}/?section=delivery-log")
     assert Outbox.objects.get(pk=row.pk).status == DeliveryStatus.PENDING
     assert enqueued == [row.pk]
     page.reload()

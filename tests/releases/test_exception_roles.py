@@ -33,7 +33,7 @@ def _url(release) -> str:
 
 
 def _page(client, release) -> str:
-    return client.get(reverse("pages:release", args=[release.code])).content.decode()
+    return client.get(reverse("pages:stage", args=[release.code, "freeze"])).content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.SUPPORT, Role.LEADERSHIP, Role.QA_LEAD])

@@ -40,33 +40,35 @@ def _set_status(release: Release, status: str) -> None:
     release.refresh_from_db()
 
 
-def test_the_release_page_shows_readiness_timed_actions_and_deliveries_in_order(
-    client, manager, release
-):
+def _stage(client, release, slug: str) -> str:
+    return client.get(reverse("pages:stage", args=[release.code, slug])).content.decode()
+
+
+def test_the_stages_show_readiness_timed_actions_and_deliveries(client, manager, release):
     client.force_login(manager)
-    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
-    ids = [
-        'id="release-header"',
-        'id="freeze-banner"',
-        f'id="go-no-go-{release.code}"',
-        f'id="smoke-status-{release.code}"',
-        'id="scope-tickets"',
-        'id="freeze-exceptions"',
-        'id="rollback-plans"',
-        'id="timed-actions"',
-        'id="delivery-log"',
-        'id="timeline"',
-    ]
-    positions = [html.index(i) for i in ids]
-    assert positions == sorted(positions)
-    assert reverse("readiness:page", args=[release.code]) in html
-    assert reverse("rollout:board", args=[release.code]) in html
-    assert "Checklists and Go/No-Go" in html
-    assert "Code freeze starts" in html  # a timed action
-    assert "Code freeze for 2030.01.01" in html and manager.email in html  # a delivery
+    go_no_go = _stage(client, release, "go-no-go")
+    for html in (go_no_go, _stage(client, release, "scope")):
+        # The chrome of every stage: header, freeze banner, latest events.
+        ids = ['id="release-header"', 'id="freeze-banner"', 'id="release-stage"', 'id="timeline"']
+        positions = [html.index(i) for i in ids]
+        assert positions == sorted(positions)
+    assert f'id="go-no-go-{release.code}"' in go_no_go
     # Before release day the Go/No-Go panel polls its own endpoint; the smoke panel waits.
-    assert f'hx-get="{reverse("readiness:panel", args=[release.code])}"' in html
-    assert reverse("readiness:smoke_panel", args=[release.code]) not in html
+    assert f'hx-get="{reverse("readiness:panel", args=[release.code])}"' in go_no_go
+    assert reverse("readiness:page", args=[release.code]) in go_no_go
+    assert "Checklists and Go/No-Go" in go_no_go
+    release_day = _stage(client, release, "release-day")
+    assert f'id="smoke-status-{release.code}"' in release_day
+    assert reverse("readiness:smoke_panel", args=[release.code]) not in release_day
+    assert reverse("rollout:board", args=[release.code]) in release_day
+    watch = _stage(client, release, "watch")
+    assert 'id="timed-actions"' in watch and "Code freeze starts" in watch  # a timed action
+    wrap_up = _stage(client, release, "wrap-up")
+    assert 'id="delivery-log"' in wrap_up
+    assert "Code freeze for 2030.01.01" in wrap_up and manager.email in wrap_up  # a delivery
+    # Each stage builds only its own panels.
+    assert "timed-actions" not in go_no_go and "delivery-log" not in watch
+    assert "go-no-go-" not in release_day and "smoke-status-" not in go_no_go
 
 
 def test_htmx_fragments_of_the_release_page_skip_the_other_apps_sections(
@@ -95,7 +97,8 @@ def test_a_plain_post_with_an_error_shows_its_section_with_the_error_and_a_way_b
     body = response.content.decode()
     assert 'id="risks"' in body and "This field is required" in body
     assert f"<title>{release.version}" in body
-    assert f'href="{reverse("pages:release", args=[release.code])}#risks"' in body
+    back = reverse("pages:release", args=[release.code]) + "?section=risks#risks"
+    assert f'href="{back}"' in body
     # The other apps' sections belong to the release page, which releases does not build.
     assert 'id="timed-actions"' not in body and "go-no-go-" not in body
 

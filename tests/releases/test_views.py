@@ -242,13 +242,18 @@ def test_a_rep_adds_a_ticket_for_their_squad_by_plain_post(client, people, relea
 def test_htmx_gets_the_section_and_the_timeline_out_of_band(client, people, release):
     client.force_login(people["patient_rep"])
     url = reverse("releases:ticket_add", args=[release.code])
+    # The page says which sections it shows (the stage panel's hx-headers).
+    on_page = "release-header freeze-banner timeline scope-tickets rollback-plans"
     response = client.post(
-        url, {"key": "PAT-8", "title": "t", "squad": squad("patient").pk}, **HTMX
+        url,
+        {"key": "PAT-8", "title": "t", "squad": squad("patient").pk},
+        **HTMX,
+        HTTP_X_RELEASE_SECTIONS=on_page,
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="scope-tickets"')
-    assert '<section id="timeline" class="card" hx-swap-oob="true"' in html
+    assert '<section id="timeline" class="card timeline-latest" hx-swap-oob="true"' in html
     assert '<section id="rollback-plans" class="card" hx-swap-oob="true"' in html
     assert "<html" not in html
     assert "PAT-8" in html
