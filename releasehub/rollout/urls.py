@@ -1,6 +1,6 @@
 from django.urls import path
 
-from releasehub.rollout import views
+from releasehub.rollout import views, watch_views
 
 app_name = "rollout"
 urlpatterns = [
@@ -11,26 +11,26 @@ urlpatterns = [
     path("releases/<uuid:code>/rollout/apps/step/", views.app_step, name="app_step"),
     path("releases/<uuid:code>/rollout/log/", views.log, name="log"),
     path("releases/<uuid:code>/rollout/complete/", views.complete, name="complete"),
-    path("releases/<uuid:code>/rollout/anomalies/", views.anomaly, name="anomaly"),
+    path("releases/<uuid:code>/rollout/anomalies/", watch_views.anomaly, name="anomaly"),
     path(
         "releases/<uuid:code>/rollout/anomalies/incident/",
-        views.anomaly_incident,
+        watch_views.anomaly_incident,
         name="anomaly_incident",
     ),
     path(
         "releases/<uuid:code>/rollout/anomalies/hotfix/",
-        views.anomaly_hotfix,
+        watch_views.anomaly_hotfix,
         name="anomaly_hotfix",
     ),
     path(
         "releases/<uuid:code>/rollout/incidents/resolve/",
-        views.resolve_incident,
+        watch_views.resolve_incident,
         name="incident_resolve",
     ),
-    path("releases/<uuid:code>/rollout/rollback/", views.rollback, name="rollback"),
+    path("releases/<uuid:code>/rollout/rollback/", watch_views.rollback, name="rollback"),
     path(
         "releases/<uuid:code>/rollout/rollback/result/",
-        views.rollback_result,
+        watch_views.rollback_result,
         name="rollback_result",
     ),
 ]

@@ -1,17 +1,20 @@
 """The release day board: one page per release, polled by everyone watching. Each action is
-one view: access check, one service call, then the actions fragment (htmx) or a redirect."""
+one view: access check, one service call, then a fragment (htmx) or a redirect. A step on a
+service or app row answers with the status section holding the rows; the other actions answer
+with the actions section."""
 
 import hashlib
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from releasehub.audit import live
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.core.forms import Outcome, attempt
 from releasehub.core.http import AuthedRequest
@@ -20,31 +23,39 @@ from releasehub.releases.models import Release
 from releasehub.releases.services.lifecycle import version_suggest
 from releasehub.rollout import forms, rules
 from releasehub.rollout.errors import RolloutError
-from releasehub.rollout.models import Anomaly, Incident, RollbackItem
-from releasehub.rollout.selectors import Board, board, scope
+from releasehub.rollout.selectors import Board, board
 from releasehub.rollout.services.frontends import app_step_record
-from releasehub.rollout.services.incidents import (
-    hotfix_from_anomaly,
-    incident_from_anomaly,
-    incident_resolve,
-)
 from releasehub.rollout.services.promotion import (
     component_skip,
     service_health_record,
     service_step_record,
     service_window_cut_short,
 )
-from releasehub.rollout.services.rollback import rollback_result_record, rollback_start
-from releasehub.rollout.services.watch import anomaly_log, log_add, release_complete
+from releasehub.rollout.services.watch import log_add, release_complete
 
 PAGE = "rollout/board.html"
 ACTIONS = "board-actions"
 
 
-def _context(request: AuthedRequest, release: Release, **extra) -> dict:
+def _context(
+    request: AuthedRequest,
+    release: Release,
+    *,
+    row: tuple[str, Outcome] | None = None,
+    **extra,
+) -> dict:
+    """`row`: a row's key (`service:identity`) and the outcome of a step on it, shown there."""
     user = request.user
     data = board(release)
     actions = rules.board_actions(data)
+    board_feedback: dict[str, str] = {}
+    if row is not None:
+        key, outcome = row
+        plan = actions.plan(key)
+        if plan is None:
+            board_feedback = {"error": outcome.error, "notice": outcome.value or ""}
+        else:
+            plan.error, plan.notice = outcome.error, outcome.value or ""
     return {
         "release": release,
         "board": data,
@@ -56,16 +67,14 @@ def _context(request: AuthedRequest, release: Release, **extra) -> dict:
         "refused": actions.refused,
         "signatures": _signatures(data, actions),
         "keys": _keys(data.in_scope),
-        "override_keys": _keys(actions.overridable),
         "rollback_keys": _keys(actions.rollable),
         "severities": forms.Severity.choices,
         "anomaly_severities": forms.AnomalySeverity.choices,
-        "service_steps": forms.SERVICE_STEP_CHOICES,
-        "app_steps": forms.APP_STEP_CHOICES,
         "tests_results": forms.TargetedTests.choices,
         "suggested_hotfix": version_suggest(
             day=release.window_start.date(), kind=Release.Kind.HOTFIX
         ),
+        "board_feedback": board_feedback,
         "errors": {},
         "notice": {},
         **extra,
@@ -76,9 +85,6 @@ def _signatures(data: Board, actions: rules.Actions) -> dict[str, str]:
     """Per group of actions (an id in the page), a digest of what it offers."""
     refused, codes = actions.refused, lambda rows: [str(r.code) for r in rows]
     parts = {
-        "steps": [refused["steps"], refused["health"], refused["override"]]
-        + [c.slug for c in actions.step_services + actions.step_apps + actions.observable]
-        + [k for k, _ in _keys(actions.overridable)],
         "rollback": [refused["rollback"]]
         + [k for k, _ in _keys(actions.rollable)]
         + codes(actions.pending_rollback)
@@ -92,12 +98,25 @@ def _signatures(data: Board, actions: rules.Actions) -> dict[str, str]:
     }
 
 
+def _status_line(data: Board) -> str:
+    """What the board's live region reads out when it changes (static/js/app.js, #19)."""
+    parts = [f"Status: {data.release.get_status_display()}"]
+    closed = [r for r in data.services if r.in_scope and r.window and r.window_closed]
+    if row := data.open_window:
+        parts.append(f"monitoring window of {row.component.name} open")
+    elif closed:
+        parts.append(f"monitoring window of {closed[-1].component.name} closed")
+    if data.blocked:
+        parts.append("Blocked: " + "; ".join(data.blocked))
+    return ". ".join(parts) + "."
+
+
 def _keys(rows) -> list[tuple[str, str]]:
     """(`service:identity`, "Identity") for the selects; forms.component_by_key reads them."""
     return [(forms.component_key(r.component), r.component.name) for r in rows]
 
 
-def _respond(request: AuthedRequest, release: Release, outcome: Outcome) -> HttpResponse:
+def respond(request: AuthedRequest, release: Release, outcome: Outcome) -> HttpResponse:
     """htmx: the actions fragment (the status fragment refreshes on the trigger); plain POST:
     redirect, or the page with the error and status 400. Nothing is written on an error."""
     # The service changed its own copy of the release (a status, say): show the stored one.
@@ -118,6 +137,36 @@ def _respond(request: AuthedRequest, release: Release, outcome: Outcome) -> Http
     return redirect(reverse("rollout:board", args=[release.code]))
 
 
+def changed_groups(request: AuthedRequest, context: dict, sent: QueryDict) -> str:
+    """The groups of actions whose signature differs from the one `sent`, out of band."""
+    html = ""
+    for group, signature in context["signatures"].items():
+        if sent.get(group, signature) != signature:
+            html += render_to_string(f"{PAGE}#actions-{group}", {**context, "oob": True}, request)
+    return html
+
+
+def _respond_row(
+    request: AuthedRequest, release: Release, key: str, outcome: Outcome
+) -> HttpResponse:
+    """A step on one row. htmx: the status section with the rows, the outcome on the row it
+    acted on (board.js moves focus there), and any group of actions it changed; plain POST:
+    redirect, or the page with the error on the row and status 400."""
+    release.refresh_from_db()
+    # The section carries its version as a poll's answer does (audit.live), read before it is
+    # rendered: the next poll is then a 204 and the row's outcome stays where focus went.
+    since = live.stamp(live.release_marker(request, release.code))
+    context = _context(request, release, row=(key, outcome), live_since=since)
+    context["live_status"] = _status_line(context["board"])
+    if request.htmx:
+        html = render_to_string(f"{PAGE}#board-status", context, request)
+        return HttpResponse(html + changed_groups(request, context, request.POST))
+    if outcome.error:
+        return render(request, PAGE, context, status=400)
+    messages.success(request, outcome.value)
+    return redirect(reverse("rollout:board", args=[release.code]))
+
+
 def _service(slug: str) -> Service:
     service = Service.objects.filter(slug=slug).first()
     if service is None:
@@ -125,7 +174,7 @@ def _service(slug: str) -> Service:
     return service
 
 
-def _component(key: str) -> Service | FrontendApp:
+def component_by_key(key: str) -> Service | FrontendApp:
     component = forms.component_by_key(key)
     if component is None:
         raise RolloutError("Choose a service or app.")
@@ -134,9 +183,11 @@ def _component(key: str) -> Service | FrontendApp:
 
 @require_GET
 @login_required
-def board_page(request: AuthedRequest, code: UUID) -> HttpResponse:
+@live.polled(live.release_marker)
+def board_page(request: AuthedRequest, code: UUID, live_since: str) -> HttpResponse:
     release = release_for(request, code)
-    context = _context(request, release)
+    context = _context(request, release, live_since=live_since)
+    context["live_status"] = _status_line(context["board"])
     if not request.htmx:
         return render(request, PAGE, context)
     html = render_to_string(f"{PAGE}#board-status", context, request)
@@ -162,7 +213,8 @@ def service_step(request: AuthedRequest, code: UUID) -> HttpResponse:
         )
         return f"{step.service}: {step.get_kind_display()} recorded."
 
-    return _respond(request, release, attempt(forms.ServiceStepForm(request.POST), act))
+    outcome = attempt(forms.ServiceStepForm(request.POST), act)
+    return _respond_row(request, release, f"service:{request.POST.get('service')}", outcome)
 
 
 @require_POST
@@ -183,7 +235,8 @@ def health(request: AuthedRequest, code: UUID) -> HttpResponse:
         )
         return f"{step.service}: {'healthy' if step.passed else 'unhealthy'} recorded."
 
-    return _respond(request, release, attempt(forms.HealthForm(request.POST), act))
+    outcome = attempt(forms.HealthForm(request.POST), act)
+    return _respond_row(request, release, f"service:{request.POST.get('service')}", outcome)
 
 
 @require_POST
@@ -192,7 +245,7 @@ def override(request: AuthedRequest, code: UUID) -> HttpResponse:
     release = release_for(request, code, may=rules.promotes)
 
     def act(data: dict) -> str:
-        component = _component(data["component"])
+        component = component_by_key(data["component"])
         if data["action"] == "skip":
             component_skip(
                 release=release, component=component, actor=request.user, reason=data["reason"]
@@ -205,7 +258,8 @@ def override(request: AuthedRequest, code: UUID) -> HttpResponse:
         )
         return f"{component}: monitoring window cut short."
 
-    return _respond(request, release, attempt(forms.OverrideForm(request.POST), act))
+    outcome = attempt(forms.OverrideForm(request.POST), act)
+    return _respond_row(request, release, request.POST.get("component", ""), outcome)
 
 
 @require_POST
@@ -230,7 +284,8 @@ def app_step(request: AuthedRequest, code: UUID) -> HttpResponse:
         )
         return f"{app}: {step.get_kind_display()} recorded."
 
-    return _respond(request, release, attempt(forms.AppStepForm(request.POST), act))
+    outcome = attempt(forms.AppStepForm(request.POST), act)
+    return _respond_row(request, release, f"app:{request.POST.get('app')}", outcome)
 
 
 @require_POST
@@ -242,7 +297,7 @@ def log(request: AuthedRequest, code: UUID) -> HttpResponse:
         log_add(release=release, actor=request.user, note=data["note"])
         return "Logged."
 
-    return _respond(request, release, attempt(forms.LogForm(request.POST), act))
+    return respond(request, release, attempt(forms.LogForm(request.POST), act))
 
 
 @require_POST
@@ -254,139 +309,4 @@ def complete(request: AuthedRequest, code: UUID) -> HttpResponse:
         release_complete(release=release, actor=request.user, **data)
         return "Release completed: the 24-hour post-release watch has started."
 
-    return _respond(request, release, attempt(forms.CompleteForm(request.POST), act))
-
-
-@require_POST
-@login_required
-def anomaly(request: AuthedRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, may=rules.logs_anomalies)
-
-    def act(data: dict) -> str:
-        component = _component(data["component"]) if data["component"] else None
-        anomaly_log(
-            release=release,
-            actor=request.user,
-            seen_at=data["seen_at"],
-            description=data["description"],
-            severity=data["severity"],
-            component=component,
-        )
-        return "Anomaly logged."
-
-    return _respond(request, release, attempt(forms.AnomalyForm(request.POST), act))
-
-
-def _anomaly(release: Release, code: UUID) -> Anomaly:
-    found = Anomaly.objects.select_related("release", "service", "app").filter(
-        release=release, code=code
-    )
-    if not found:
-        raise RolloutError("Choose an anomaly of this release.")
-    return found[0]
-
-
-@require_POST
-@login_required
-def anomaly_incident(request: AuthedRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, may=rules.promotes)
-
-    def act(data: dict) -> str:
-        incident = incident_from_anomaly(
-            anomaly=_anomaly(release, data["anomaly"]),
-            actor=request.user,
-            severity=data["severity"],
-            title=data["title"],
-            link=data["link"],
-        )
-        return f"Incident recorded: {incident}."
-
-    return _respond(request, release, attempt(forms.AnomalyIncidentForm(request.POST), act))
-
-
-@require_POST
-@login_required
-def anomaly_hotfix(request: AuthedRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, may=rules.promotes)
-
-    def act(data: dict) -> str:
-        hotfix = hotfix_from_anomaly(
-            anomaly=_anomaly(release, data.pop("anomaly")), actor=request.user, **data
-        )
-        return f"Hotfix {hotfix.release.version} requested; it waits for RM approval."
-
-    return _respond(request, release, attempt(forms.AnomalyHotfixForm(request.POST), act))
-
-
-@require_POST
-@login_required
-def resolve_incident(request: AuthedRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, may=rules.promotes)
-
-    def act(data: dict) -> str:
-        incident = Incident.objects.filter(release=release, code=data["incident"]).first()
-        if incident is None:
-            raise RolloutError("Choose an incident of this release.")
-        incident_resolve(
-            incident=incident,
-            actor=request.user,
-            resolved_at=data["resolved_at"],
-            note=data["note"],
-        )
-        return f"{incident} resolved."
-
-    return _respond(request, release, attempt(forms.IncidentResolveForm(request.POST), act))
-
-
-@require_POST
-@login_required
-def rollback(request: AuthedRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, may=rules.promotes)
-    keys = [k for k, _ in _context_keys(release)]
-
-    def act(data: dict) -> str:
-        incident = None
-        if data["incident"]:
-            incident = Incident.objects.filter(release=release, code=data["incident"]).first()
-            if incident is None:
-                raise RolloutError("Choose an incident of this release.")
-        row = rollback_start(
-            release=release,
-            actor=request.user,
-            scope=data["scope"],
-            reason=data["reason"],
-            components=[_component(k) for k in data["components"]],
-            incident=incident,
-        )
-        return f"{row.get_scope_display()} rollback started; record each outcome below."
-
-    return _respond(request, release, attempt(forms.RollbackForm(request.POST, keys=keys), act))
-
-
-def _context_keys(release: Release) -> list[tuple[str, str]]:
-    in_services, in_apps = scope(release)
-    return [(forms.component_key(c), c.name) for c in in_services + in_apps]
-
-
-@require_POST
-@login_required
-def rollback_result(request: AuthedRequest, code: UUID) -> HttpResponse:
-    release = release_for(request, code, may=rules.promotes)
-
-    def act(data: dict) -> str:
-        item = (
-            RollbackItem.objects.select_related("release", "rollback", "service", "app")
-            .filter(release=release, code=data["item"])
-            .first()
-        )
-        if item is None:
-            raise RolloutError("Choose a service or app of the rollback.")
-        rollback_result_record(
-            item=item,
-            actor=request.user,
-            steps_performed=data["steps_performed"],
-            succeeded=data["succeeded"],
-        )
-        return f"Rollback of {item.component} recorded."
-
-    return _respond(request, release, attempt(forms.RollbackResultForm(request.POST), act))
+    return respond(request, release, attempt(forms.CompleteForm(request.POST), act))

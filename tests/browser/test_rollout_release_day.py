@@ -47,8 +47,13 @@ def complete(page, observation: str) -> None:
     act(page, "complete", "Complete release", "24-hour post-release watch", fill=fill)
 
 
-def service_step(page, service, step, notice):
-    act(page, "service-step", "Record step", notice, select={"Service": service, "Step": step})
+def row_step(page, row, button, notice, **fill):
+    """Press the one next action a service or app row offers (filling its inline inputs)."""
+    scope = page.locator(f"#row-{row}")
+    for label, value in fill.items():
+        scope.get_by_label(label, exact=True).fill(value)
+    scope.get_by_role("button", name=button, exact=True).click()
+    expect(page.locator(f"#feedback-{row}")).to_contain_text(notice)
 
 
 def close_window(clock, release, slug: str) -> None:
@@ -72,16 +77,11 @@ def close_window(clock, release, slug: str) -> None:
 
 
 def promote(sre, slug):
-    service_step(sre, slug, "promotion_started", "Production promotion started recorded")
-    service_step(sre, slug, "promotion_finished", "Production promotion finished recorded")
-    act(
-        sre,
-        "health",
-        "Record observation",
-        "healthy recorded",
-        select={"Service": slug},
-        fill={"p95 latency (ms)": "180", "Error rate (%)": "0.2"},
-    )
+    row, name = f"service-{slug}", slug.capitalize()
+    row_step(sre, row, f"Start promotion of {name}", "Production promotion started recorded")
+    row_step(sre, row, f"Finish promotion of {name}", "Production promotion finished recorded")
+    figures = {"p95 (ms)": "180", "Error rate (%)": "0.2"}
+    row_step(sre, row, "Record monitoring: healthy", "healthy recorded", **figures)
 
 
 def test_a_release_goes_through_its_whole_day_while_someone_watches(
@@ -105,21 +105,12 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
     sre = board(new_page, "kiran", release)
     row = lambda page, slug: page.locator(f"[data-service={slug}], [data-app={slug}]")  # noqa: E731
 
-    service_step(sre, "identity", "staging_deployed", "Deployed to staging recorded")
-    act(
-        sre,
-        "service-step",
-        "Record step",
-        "Staging smoke test recorded",
-        select={"Service": "identity", "Step": "staging_smoke", "Staging smoke passed": "yes"},
-    )
-    # Providers may not jump the queue.
-    sre.locator("[data-form=service-step]").get_by_label("Service", exact=True).select_option(
-        "providers"
-    )
-    sre.locator("[data-form=service-step]").get_by_label("Step").select_option("promotion_started")
-    sre.locator("[data-form=service-step]").get_by_role("button", name="Record step").click()
-    expect(sre.locator("#board-actions .message.error")).to_contain_text(
+    row_step(sre, "service-identity", "Deploy Identity to staging", "Deployed to staging recorded")
+    row_step(sre, "service-identity", "Record staging smoke: passed", "Staging smoke test recorded")
+    # Providers may not jump the queue: its row says why, its button is disabled.
+    providers = row(sre, "providers").get_by_role("button", name="Start promotion of Providers")
+    expect(providers).to_have_attribute("aria-disabled", "true")
+    expect(row(sre, "providers").locator("[data-row-blocked]")).to_contain_text(
         "Providers cannot be promoted yet: Identity has not finished"
     )
 
@@ -138,15 +129,15 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
     expect(row(watcher, "providers")).to_have_attribute("data-state", "done")
     expect(row(sre, "providers")).to_have_attribute("data-state", "done")
 
-    for step, notice, select, fill in [
-        ("build_triggered", "Build triggered", {}, {"Build id": "pw-812"}),
-        ("canary_started", "Canary started", {}, {"Canary %": "10"}),
-        ("canary_validated", "Canary validated", {}, {}),
-        ("full_rollout", "Full rollout", {}, {}),
-        ("cdn", "CDN cache", {"CDN cache": "cleared"}, {}),
+    for button, notice, fill in [
+        ("Trigger build of Patient web", "Build triggered", {"Build id": "pw-812"}),
+        ("Start canary of Patient web", "Canary started", {"Canary %": "10"}),
+        ("Validate canary of Patient web", "Canary validated", {}),
+        ("Full rollout of Patient web", "Full rollout", {}),
+        ("Record flags toggled", "Feature flags toggled", {"Flags toggled": "none"}),
+        ("CDN purge: cleared", "CDN cache", {}),
     ]:
-        select = {"App": "patient-web", "Step": step, **select}
-        act(sre, "app-step", "Record frontend step", notice, select=select, fill=fill)
+        row_step(sre, "app-patient-web", button, notice, **fill)
     expect(watcher.locator("[data-status]")).to_have_text("Verifying")
     expect(watcher.locator("[data-deployment-duration]")).to_be_visible()
 
@@ -162,7 +153,7 @@ def test_a_release_goes_through_its_whole_day_while_someone_watches(
 
     complete(watcher, "All green at 11:40")
     expect(watcher.locator("[data-status]")).to_have_text("Monitoring")
-    expect(sre.locator("[data-unavailable=steps]")).to_contain_text("is Monitoring")
+    expect(sre.locator("[data-row-action]")).to_have_count(0)  # no row takes a step now
 
     seen = timezone.now().astimezone(IST) - dt.timedelta(minutes=1)
     act(
@@ -306,10 +297,8 @@ def test_the_board_offers_only_what_the_release_can_take_and_says_why(new_page, 
     expect(rm.locator("[data-form=anomaly]")).to_be_visible()
     expect(rm.locator("[data-form=complete]")).to_have_count(0)
     expect(rm.locator("[data-unavailable=complete]")).to_contain_text("is Monitoring")
-    expect(sre.locator("[data-form=service-step]")).to_have_count(0)
-    expect(sre.locator("[data-unavailable=steps]")).to_contain_text(
-        "release day steps are recorded while it is Go, Deploying or Verifying"
-    )
+    expect(sre.locator("[data-service=identity]")).to_have_attribute("data-state", "done")
+    expect(sre.locator("[data-row-action]")).to_have_count(0)
 
     # The SRE rolls the whole release back; the RM's board follows without a reload.
     rm.evaluate("window.__noReload = true")
