@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -157,6 +158,16 @@ def _sqlite_flush_keeps_triggers() -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _connections_close_after_each_request_or_task() -> None:
+    """Production keeps a connection per thread for DB_CONN_MAX_AGE; in tests, the threads of the
+    live server and the Celery worker fixture close theirs after each request or task, so none
+    is left open on the test database when it is dropped."""
+    from django.db import connections
+
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _postgres_flush_passes_append_only_triggers() -> None:
     """Let test teardown empty append-only tables on PostgreSQL.
 
@@ -222,17 +233,102 @@ def browser() -> Iterator:
 
 
 class BrowserPage:
-    """A Playwright page that fails the test on any console error (CSP violations included)."""
+    """A Playwright page that fails the test on any console error (CSP violations included) and
+    on any WCAG 2.1 A/AA violation that axe-core finds in a document it shows.
+
+    axe (tests/browser/vendor/axe-core) runs once per document: when it has loaded (goto,
+    reload, login and a click that navigates alike) and, for the one still shown, at teardown
+    (`new_page`). goto, reload and login fail at once; the others at teardown. It is evaluated
+    over the DevTools protocol, which the page's strict CSP does not govern (a <script> tag,
+    add_script_tag's way, would be refused). A document the test leaves before its run ends goes
+    unchecked: wait for the next page's content, as the tests do, and it has ended.
+    """
+
+    AXE_SOURCE = Path(__file__).parent / "browser" / "vendor" / "axe-core" / "axe.min.js"
+    AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    # htmx fades a section while its poll is in flight (.htmx-request): axe would read the faded
+    # colours. A check waits until nothing is in flight or animating, and runs again if a
+    # request started meanwhile (the page's htmx:beforeRequest count, kept from injection).
+    AXE_WATCH = """document.addEventListener("htmx:beforeRequest", () => {
+      window.__axeRequests = (window.__axeRequests || 0) + 1;
+    });"""
+    AXE_QUIET = """() => !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")
+      && !document.getAnimations().some(a => a.playState === "running")"""
+    # One run per document however many callers ask (the load handler and goto overlap), and a
+    # fresh one at teardown, when htmx may have swapped in new content.
+    AXE_RUN = """async ([tags, fresh]) => {
+      if (fresh && window.__axeRun) await window.__axeRun.catch(() => null);
+      const before = window.__axeRequests;
+      if (fresh || !window.__axeRun) {
+        window.__axeRun = axe.run(document, {runOnly: {type: "tag", values: tags}});
+      }
+      const result = await window.__axeRun;
+      return {disturbed: window.__axeRequests !== before, violations: result.violations.map(
+        v => `${v.id} (${v.impact}): ${v.help}\\n    ` +
+          v.nodes.map(n => n.target.join(" ")).join("\\n    "))};
+    }"""
+    _axe_inject: str | None = None
 
     def __init__(self, page, base_url: str) -> None:
         self.page = page
         self.base_url = base_url
         self.errors: list[str] = []
+        self.violations: dict[str, list[str]] = {}  # by document URL
+        self.checked: list[str] = []  # the URL of each run
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("load", self._check_loaded)
 
     def __getattr__(self, name: str):
         return getattr(self.page, name)
+
+    def _check_loaded(self, _page) -> None:
+        from playwright.sync_api import Error
+
+        try:
+            self.check_accessibility()
+        except Error as error:  # the test went on to another document, or ended
+            if "destroyed" not in error.message and "closed" not in error.message:
+                raise
+
+    def check_accessibility(self, *, fresh: bool = False) -> list[str]:
+        """Run axe on the document shown now (once, unless fresh); record its violations."""
+        url = self.page.url
+        if self.page.is_closed() or not url.startswith(self.base_url):
+            return []
+        if BrowserPage._axe_inject is None:  # in one step: the load handler and goto overlap
+            source = self.AXE_SOURCE.read_text()
+            BrowserPage._axe_inject = f"if (!window.axe) {{\n{source}\n;{self.AXE_WATCH}\n}}"
+        if not self.page.evaluate("!!window.axe"):
+            self.page.evaluate(BrowserPage._axe_inject)
+        for _ in range(5):
+            self.page.wait_for_function(self.AXE_QUIET)
+            result = self.page.evaluate(self.AXE_RUN, [self.AXE_TAGS, fresh])
+            if not result["disturbed"]:
+                break
+            fresh = True
+        found = result["violations"]
+        self.checked.append(url)
+        if found:
+            self.violations[url] = found
+        return found
+
+    def assert_accessible(self) -> None:
+        self.check_accessibility()
+        report, self.violations = self.violations, {}
+        assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(
+            f"{url}\n  " + "\n  ".join(lines) for url, lines in report.items()
+        )
+
+    def goto(self, url: str, **kwargs):
+        response = self.page.goto(url, **kwargs)
+        self.assert_accessible()
+        return response
+
+    def reload(self, **kwargs):
+        response = self.page.reload(**kwargs)
+        self.assert_accessible()
+        return response
 
     def login(self, username: str, password: str | None = None) -> None:
         self.page.goto(f"{self.base_url}/accounts/login/")
@@ -240,6 +336,7 @@ class BrowserPage:
         self.page.get_by_label("Password").fill(password or settings.DEMO_PASSWORD)
         self.page.get_by_role("button", name="Log in").click()
         self.page.wait_for_load_state()
+        self.assert_accessible()
 
 
 @pytest.fixture
@@ -263,10 +360,16 @@ def new_page(browser, live_server):
         return page
 
     yield make
+    for page in pages:
+        if not page.is_closed():
+            page.clock.resume()  # a test may have paused the page's timers, which axe needs
+            page.check_accessibility(fresh=True)  # the document each person ended on
     for context in contexts:
         context.close()
     errors = [e for p in pages for e in p.errors]
     assert not errors, f"browser console errors: {errors}"
+    for page in pages:
+        page.assert_accessible()
 
 
 @pytest.fixture

@@ -1,16 +1,37 @@
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
 from releasehub.accounts.hooks import Event, announce
 from releasehub.accounts.models import RoleAssignment, RotaMember, Squad, User
 
+admin.site.site_header = "ReleaseHub administration"
+admin.site.site_title = "ReleaseHub admin"
+
+
+class RoleAssignmentFormSet(BaseInlineFormSet):
+    """A tabular inline labels its columns with <th>s, not <label>s: each control gets its own
+    name ("Role, assignment 2"), so a screen reader can tell the rows apart."""
+
+    def add_fields(self, form: ModelForm, index: int | None) -> None:
+        super().add_fields(form, index)
+        row = "new" if index is None or index >= self.initial_form_count() else index + 1
+        for name, label in [("role", "Role"), ("squad", "Squad"), ("DELETE", "Delete")]:
+            if name in form.fields:
+                widget: Any = form.fields[name].widget
+                # The squad's select sits inside the admin's wrapper (the add/change links).
+                getattr(widget, "widget", widget).attrs["aria-label"] = f"{label}, assignment {row}"
+
 
 class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
+    formset = RoleAssignmentFormSet
     extra = 1
 
 

@@ -1,10 +1,15 @@
 from django.contrib import admin
 
 from releasehub.catalog.models import FrontendApp, Service
+from releasehub.core.admin_help import HelpTextsAdmin
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(HelpTextsAdmin):
+    help_texts = {
+        "promotion_order": "The release day promotes services in this order, lowest first: "
+        "each waits for the one before it to close its monitoring window healthy.",
+    }
     list_display = ["promotion_order", "name", "slug", "active"]
     ordering = ["promotion_order"]
 

@@ -1,7 +1,10 @@
 from django.contrib import admin
 
 from releasehub.comms.forms import AudienceForm
-from releasehub.comms.models import Audience, Message, MessageTemplate
+from releasehub.comms.models import PLACEHOLDERS, Audience, Message, MessageTemplate
+from releasehub.core.admin_help import HelpTextsAdmin
+
+_KNOWN = "; ".join(f"{{{name}}}: {meaning}" for name, meaning in PLACEHOLDERS.items())
 
 
 @admin.register(Audience)
@@ -12,7 +15,12 @@ class AudienceAdmin(admin.ModelAdmin):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(HelpTextsAdmin):
+    help_texts = {
+        "subject": "May use the placeholders listed under the body.",
+        "body": "Messages composed from now on use it; messages already sent keep their text. "
+        f"Placeholders, written in braces: {_KNOWN}.",
+    }
     list_display = ["kind", "subject", "updated_at"]
     readonly_fields = ["updated_by"]
 
