@@ -129,3 +129,28 @@ def trend_charts(trend: list[dict], *, monthly: bool) -> list[dict]:
         }
         charts.append(chart)
     return charts
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 32, 3
+
+
+def sparkline(values: list[float | None]) -> dict | None:
+    """A card's small trend: a line through the buckets that have a figure, oldest first, from
+    0 at the bottom to the largest figure at the top. None when fewer than two have one."""
+    known = [(n, v) for n, v in enumerate(values) if v is not None]
+    if len(known) < 2:
+        return None
+    top = max(v for _, v in known) or 1
+    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(values) - 1, 1)
+    inner = SPARK_HEIGHT - 2 * SPARK_PAD
+    points = [
+        (round(SPARK_PAD + n * step, 1), round(SPARK_HEIGHT - SPARK_PAD - v / top * inner, 1))
+        for n, v in known
+    ]
+    return {
+        "width": SPARK_WIDTH,
+        "height": SPARK_HEIGHT,
+        "points": " ".join(f"{x:g},{y:g}" for x, y in points),
+        "last": points[-1],
+        "baseline": SPARK_HEIGHT - SPARK_PAD,
+    }

@@ -297,6 +297,16 @@ def metrics(period: Period, target: str | None = None) -> dict:
 
 
 # DORA 2023 performance clusters; None where the figure has no tier (e.g. hotfixes per release).
+# The bands in words, shown beside each tier badge; docs/metrics.md lists the same thresholds.
+DORA_BANDS = {
+    "deployments_per_week": "Elite: 7 or more a week (on demand); High: 1 a week or more; "
+    "Medium: 1 a month or more; Low: fewer.",
+    "change_failure_rate": "Elite: 5 % or less; High: 10 % or less; Medium: 15 % or less; "
+    "Low: more.",
+    "recovery_hours": "Elite: under 1 hour; High: under 1 day; Medium: under 1 week; Low: longer.",
+}
+
+
 def dora_tier(name: str, value: float | None) -> str | None:
     if value is None:
         return None

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from releasehub.accounts.models import Role, User
 from releasehub.core.csv import write_csv
 from releasehub.core.http import AuthedRequest
-from releasehub.metrics import charts, selectors
+from releasehub.metrics import cards, charts, selectors
 from releasehub.metrics.forms import PeriodForm
 from releasehub.metrics.history_file import read_history
 from releasehub.metrics.importer import HistoryError, import_history
@@ -49,107 +49,6 @@ def _form(request: AuthedRequest) -> PeriodForm:
     return PeriodForm(request.GET, today=_today())
 
 
-DEFINITIONS = {
-    "deployments": "Succeeded production deployments of one service or app, hotfixes included; "
-    "each rollback counts once per target. Failed attempts are not counted.",
-    "release_frequency": "Releases completed (last deployment finished) per week.",
-    "change_failure_rate": "Failed deployments / deployments. A deployment failed when an "
-    "incident names it, a rollback of its release covers its target, or a hotfix fixes it.",
-    "recovery": "From a failed deployment's finish to the resolution of the incident naming it, "
-    "or to the rollback or hotfix deployment that fixed it. Counted when recovery ended.",
-    "hotfixes": "Hotfix releases completed / regular releases completed.",
-    "duration": "First deployment start to last deployment finish of a completed release, "
-    "rollbacks excluded.",
-    "interventions": "Manual interventions recorded on the period's deployments plus rows of "
-    "the intervention ledger (overrides, skips, forced steps, manual rollbacks).",
-}
-
-
-def _headline(current: dict, previous: dict) -> list[dict]:
-    def row(key, label, value, before, unit="", tier=None, definition=""):
-        return {
-            "key": key,
-            "label": label,
-            "value": value,
-            "previous": before,
-            "unit": unit,
-            "tier": selectors.dora_tier(
-                tier,
-                value
-                if tier != "deployments_per_week"
-                else current["deployments"] / (_days(current) / 7),
-            )
-            if tier
-            else None,
-            "definition": definition,
-        }
-
-    cur, prev = current, previous
-    return [
-        row(
-            "deployments",
-            "Deployments",
-            cur["deployments"],
-            prev["deployments"],
-            tier="deployments_per_week",
-            definition=DEFINITIONS["deployments"],
-        ),
-        row(
-            "release_frequency",
-            "Release frequency",
-            cur["release_frequency_per_week"],
-            prev["release_frequency_per_week"],
-            "per week",
-            definition=DEFINITIONS["release_frequency"],
-        ),
-        row(
-            "change_failure_rate",
-            "Change failure rate",
-            cur["change_failure_rate"],
-            prev["change_failure_rate"],
-            "fraction",
-            tier="change_failure_rate",
-            definition=DEFINITIONS["change_failure_rate"],
-        ),
-        row(
-            "recovery",
-            "Failed deployment recovery time (median)",
-            cur["recovery_hours"]["median"],
-            prev["recovery_hours"]["median"],
-            "hours",
-            tier="recovery_hours",
-            definition=DEFINITIONS["recovery"],
-        ),
-        row(
-            "hotfixes",
-            "Hotfixes per release",
-            cur["hotfixes_per_release"],
-            prev["hotfixes_per_release"],
-            definition=DEFINITIONS["hotfixes"],
-        ),
-        row(
-            "duration",
-            "Deployment duration (median)",
-            cur["deployment_duration_minutes"]["median"],
-            prev["deployment_duration_minutes"]["median"],
-            "minutes",
-            definition=DEFINITIONS["duration"],
-        ),
-        row(
-            "interventions",
-            "Manual interventions",
-            cur["manual_interventions"],
-            prev["manual_interventions"],
-            definition=DEFINITIONS["interventions"],
-        ),
-    ]
-
-
-def _days(figures: dict) -> int:
-    start, end = dt.date.fromisoformat(figures["start"]), dt.date.fromisoformat(figures["end"])
-    return (end - start).days + 1
-
-
 @login_required
 @require_GET
 def page(request: AuthedRequest) -> HttpResponse:
@@ -171,7 +70,7 @@ def page(request: AuthedRequest) -> HttpResponse:
         "target": target,
         "current": current,
         "previous": previous,
-        "headline": _headline(current, previous),
+        "headline": cards.headline(current, previous, trend, days=period.days),
         "dora_source": selectors.DORA_SOURCE,
         "open_incidents": selectors.open_incidents(history, timezone.now()),
         "trend": trend,

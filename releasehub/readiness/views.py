@@ -11,13 +11,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from releasehub.accounts.models import Squad
+from releasehub.accounts.models import Squad, User
+from releasehub.audit import live
 from releasehub.core.forms import attempt
 from releasehub.core.http import AuthedRequest
 from releasehub.readiness import forms, rules
 from releasehub.readiness.errors import ReadinessError
 from releasehub.readiness.models import ChecklistItem, Phase
-from releasehub.readiness.panels import SIGNING_STATUSES, go_no_go_state, smoke_state
+from releasehub.readiness.panels import (
+    SIGNING_STATUSES,
+    Slot,
+    SmokeState,
+    go_no_go_state,
+    smoke_state,
+)
 from releasehub.readiness.selectors import readiness_page
 from releasehub.readiness.services.checklists import (
     checklist_item_assign,
@@ -53,14 +60,13 @@ def _context(request: AuthedRequest, release: Release, **extra) -> dict:
     data = readiness_page(release)
     rows = [row for _, _, phase in data.phases for row in phase]
     signing = release.status in SIGNING_STATUSES
+    my_slots = [r.slot for r in data.go_no_go.rows if signing and rules.signs_for(user, r.slot)]
     return {
         "release": release,
         "page": data,
         "gng": data.go_no_go,
         "smoke": data.smoke,
-        "my_slots": [
-            r.slot for r in data.go_no_go.rows if signing and rules.signs_for(user, r.slot)
-        ],
+        "my_slots": my_slots,
         "is_rm": rules.decides(user),
         "is_qa": rules.logs_qa(user),
         "editable": {r.item.pk for r in rows if rules.may_update_item(user, r.item)},
@@ -68,8 +74,23 @@ def _context(request: AuthedRequest, release: Release, **extra) -> dict:
         "people": forms.ATTENDEES.order_by("username"),
         "then_choices": Then.choices,
         "errors": {},
+        "jumps": _jumps(user, release, my_slots, data.smoke),
         **extra,
     }
+
+
+def _jumps(
+    user: User, release: Release, my_slots: list[Slot], smoke: SmokeState
+) -> list[tuple[str, str]]:
+    """Links at the top of the page to the forms this person acts in, so that a squad rep on a
+    phone does not scroll past every section to reach their own sign-off (#19)."""
+    mine = [slot.label for slot in my_slots]
+    jumps = [("sign-off-heading", "Sign off for " + " or ".join(mine))] if mine else []
+    if release.status in SIGNING_STATUSES and rules.decides(user):
+        jumps.append(("decision-heading", "Record the Go/No-Go decision"))
+    if rules.logs_qa(user) and smoke.rows and smoke.open_for_results:
+        jumps.append(("smoke-form-heading", "Log a smoke result"))
+    return jumps
 
 
 def _respond(
@@ -105,16 +126,20 @@ def page(request: AuthedRequest, code: UUID) -> HttpResponse:
 
 @require_GET
 @login_required
-def panel(request: AuthedRequest, code: UUID) -> HttpResponse:
+@live.polled(live.release_marker)
+def panel(request: AuthedRequest, code: UUID, live_since: str) -> HttpResponse:
     release = release_for(request, code)
-    return render(request, "readiness/_go_no_go_panel.html", {"gng": go_no_go_state(release)})
+    context = {"gng": go_no_go_state(release), "live_since": live_since}
+    return render(request, "readiness/_go_no_go_panel.html", context)
 
 
 @require_GET
 @login_required
-def smoke_panel(request: AuthedRequest, code: UUID) -> HttpResponse:
+@live.polled(live.release_marker)
+def smoke_panel(request: AuthedRequest, code: UUID, live_since: str) -> HttpResponse:
     release = release_for(request, code)
-    return render(request, "readiness/_smoke_panel.html", {"smoke": smoke_state(release)})
+    context = {"smoke": smoke_state(release), "live_since": live_since}
+    return render(request, "readiness/_smoke_panel.html", context)
 
 
 @require_POST
