@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from releasehub.accounts.models import Role
+from releasehub.audit import live
 from releasehub.audit.live import SINCE_HEADER
 from releasehub.audit.timeline import record_event
 from releasehub.notify.models import DeliveryStatus, Outbox
@@ -80,10 +81,27 @@ def test_a_section_is_rendered_again_after_the_max_stale_age(client, cast, board
     _, url = board
     client.force_login(cast["kiran"])
     since = _since(poll(client, url))
-    fixed_clock.shift(dt.timedelta(seconds=settings.LIVE_POLL_MAX_STALE - 5))
+    fixed_clock.shift(dt.timedelta(seconds=settings.LIVE_POLL_MAX_STALE // 2 - 5))
     assert poll(client, url, since).status_code == 204
-    fixed_clock.shift(dt.timedelta(seconds=10))
+    fixed_clock.shift(dt.timedelta(seconds=settings.LIVE_POLL_MAX_STALE // 2 + 10))
     assert poll(client, url, since).status_code == 200
+
+
+def test_sections_rendered_together_come_due_spread_over_half_the_period():
+    most = settings.LIVE_POLL_MAX_STALE
+    keeps = [int(live.stamp("e1").rpartition("+")[2]) for _ in range(200)]
+    assert min(keeps) >= most // 2 and max(keeps) <= most
+    assert len(set(keeps)) > most // 4  # spread, not one value
+
+
+def test_a_version_cannot_ask_to_be_kept_longer_than_the_setting(client, cast, board, fixed_clock):
+    _, url = board
+    client.force_login(cast["kiran"])
+    marker, _, kept = _since(poll(client, url)).rpartition("@")
+    forever = f"{marker}@{kept.partition('+')[0]}+999999"
+    fixed_clock.shift(dt.timedelta(seconds=settings.LIVE_POLL_MAX_STALE + 1))
+    assert poll(client, url, forever).status_code == 200
+    assert poll(client, url, f"{marker}@{kept.partition('+')[0]}").status_code == 200
 
 
 def test_only_the_elements_own_poll_can_be_answered_with_204(client, cast, board):

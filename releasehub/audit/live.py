@@ -14,6 +14,7 @@ limit, as is anything that changes without an event (a role given to the viewer,
 """
 
 import functools
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -31,16 +32,25 @@ SINCE_HEADER = "ReleaseHub-Since"
 
 
 def stamp(marker: str) -> str:
-    """The version an element carries: the marker and when it was read (Unix seconds)."""
-    return f"{marker}@{int(timezone.now().timestamp())}"
+    """The version an element carries: the marker, when it was read (Unix seconds) and how long
+    it may be kept, drawn between half and all of LIVE_POLL_MAX_STALE. Elements rendered
+    together (a crowd opening the board at nine) then come due for their re-render spread over
+    half the period, not in one burst every period."""
+    now = int(timezone.now().timestamp())
+    most = settings.LIVE_POLL_MAX_STALE
+    keep = secrets.choice(range(max(1, most // 2), most + 1))
+    return f"{marker}@{now}+{keep}"
 
 
 def unchanged(request: HttpRequest, marker: str) -> bool:
     """The element asking was rendered at this marker, recently enough."""
-    since, _, at = request.headers.get(SINCE_HEADER, "").rpartition("@")
-    if not since or since != marker or not at.isdigit():
+    since, _, kept = request.headers.get(SINCE_HEADER, "").rpartition("@")
+    at, _, keep = kept.partition("+")
+    if not since or since != marker or not at.isdigit() or not keep.isdigit():
         return False
-    return timezone.now().timestamp() - int(at) < settings.LIVE_POLL_MAX_STALE
+    # The element says how long it may be kept; never longer than the setting allows.
+    age = timezone.now().timestamp() - int(at)
+    return age < min(int(keep), settings.LIVE_POLL_MAX_STALE)
 
 
 def polled(marker: Marker) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
