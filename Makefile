@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test test-clock install migrate demo lock lint format clean
+.PHONY: run test test-clock install migrate demo lock lint format clean loadtest
 
 $(VENV)/.installed: requirements.lock requirements-dev.lock scripts/bootstrap
 	./scripts/bootstrap
@@ -41,6 +41,12 @@ test-clock: install var
 		echo "--- tests marked clock at $$now"; \
 		RELEASEHUB_TEST_NOW=$$now pytest -m clock -q -p no:cacheprovider $(PYTEST_ARGS); \
 	done
+
+## The release-day load test (docs/performance.md): a throwaway database (releasehub_load, dropped
+## and created) on PostgreSQL, Redis, gunicorn and a worker from the Procfile, then the locust
+## scenarios. LOAD_SECONDS=60 LOAD_SCENARIOS="live mixed crowd" LOAD_DATABASE_URL LOAD_REDIS_URL.
+loadtest: install
+	python loadtest/run.py
 
 lint: install
 	ruff check . && ruff format --check .
