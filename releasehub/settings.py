@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "releasehub.metrics",
     "releasehub.demo",
     "releasehub.pages",
+    "releasehub.api",
+    "releasehub.webhooks",
+    "releasehub.feeds",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,9 @@ urlpatterns = [
     path("", include("releasehub.metrics.urls")),
     path("accounts/", include("releasehub.accounts.urls")),
     path("timed-actions/", include("releasehub.schedule.urls")),
+    path("", include("releasehub.api.urls")),
+    path("", include("releasehub.webhooks.urls")),
+    path("", include("releasehub.feeds.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Prometheus scrapes here; /metrics/ is the leadership page.

@@ -13,7 +13,8 @@ LAYERS: list[set[str]] = [
     {"core", "accounts", "catalog", "audit"},
     {"releases"},
     {"readiness", "rollout", "schedule", "notify", "comms", "flags", "metrics"},
-    {"pages", "demo", "(project)"},
+    # The API, the webhooks and the calendar feeds act through the apps below, like the pages.
+    {"pages", "demo", "api", "webhooks", "feeds", "(project)"},
 ]
 
 

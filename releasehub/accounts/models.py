@@ -24,7 +24,16 @@ class Squad(models.Model):
 
 
 class User(AbstractUser):
-    """A person. What they may do comes from their role assignments, never from a form field."""
+    """A person. What they may do comes from their role assignments, never from a form field.
+
+    A machine (an integration token's pipeline, a code host's webhook) is a user too, so every
+    service and the timeline name who acted; it cannot sign in (no usable password) and is left
+    out of the lists of people (owners, rota, sign-off slots).
+    """
+
+    is_machine = models.BooleanField(
+        default=False, help_text="A pipeline or webhook acting through the API; cannot sign in."
+    )
 
     class Meta:
         ordering = ["username"]

@@ -33,6 +33,10 @@ class TimelineEvent(models.Model):
     reason = models.TextField(blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # Set when the change came through the API or a webhook (audit.timeline.acting_via): the
+    # token or hook by name, and the pipeline run or delivery it reported.
+    via = models.CharField(max_length=120, blank=True)
+    via_url = models.URLField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -8,6 +8,10 @@ way past them is a superuser's `session_replication_role = replica` (a restore w
 connects as a role that owns nothing (docs/security.md, "Database roles").
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db.migrations.operations import AddField
 from django.db.migrations.operations.base import Operation
 
 _PG_FUNCTION = """
@@ -118,3 +122,33 @@ class RefuseTruncate(MakeAppendOnly):
 
     def describe(self) -> str:
         return f"Refuse TRUNCATE on {self.model_name}"
+
+
+@contextmanager
+def sqlite_triggers_kept(schema_editor, table: str) -> Iterator[None]:
+    """SQLite alters a table by copying it, which drops its triggers: they are put back."""
+    if schema_editor.connection.vendor != "sqlite":
+        yield
+        return
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(query, [table])
+        triggers = cursor.fetchall()
+    yield
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(query, [table])
+        left = {name for name, _ in cursor.fetchall()}
+    for name, sql in triggers:
+        # sqlmigrate copies nothing but prints the copy: the triggers go with it.
+        if name not in left or schema_editor.collect_sql:
+            schema_editor.execute(sql, params=None)
+
+
+class AddEvidenceField(AddField):
+    """AddField on an append-only table: on SQLite the copy Django makes keeps the triggers.
+    (PostgreSQL adds a column without touching rows, so no UPDATE trigger fires.)"""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        table = to_state.apps.get_model(app_label, self.model_name)._meta.db_table
+        with sqlite_triggers_kept(schema_editor, table):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from django.db.migrations.operations import AddConstraint
 
-from releasehub.audit.operations import trigger_name
+from releasehub.audit.operations import sqlite_triggers_kept, trigger_name
 from releasehub.core.limits import TextLimit
 
 
@@ -25,25 +25,6 @@ def _is_append_only(schema_editor, table: str) -> bool:
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(sql, [trigger_name(table, "UPDATE")])
         return cursor.fetchone() is not None
-
-
-@contextmanager
-def _sqlite_triggers_kept(schema_editor, table: str) -> Iterator[None]:
-    if schema_editor.connection.vendor != "sqlite":
-        yield
-        return
-    query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(query, [table])
-        triggers = cursor.fetchall()
-    yield
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(query, [table])
-        left = {name for name, _ in cursor.fetchall()}
-    for name, sql in triggers:
-        # sqlmigrate copies nothing but prints the copy: the triggers go with it.
-        if name not in left or schema_editor.collect_sql:
-            schema_editor.execute(sql, params=None)
 
 
 @contextmanager
@@ -70,7 +51,7 @@ class AddTextLimit(AddConstraint):
         table, vendor = model._meta.db_table, schema_editor.connection.vendor
         if not _is_append_only(schema_editor, table):
             self._shorten(schema_editor, model)
-            with _sqlite_triggers_kept(schema_editor, table):
+            with sqlite_triggers_kept(schema_editor, table):
                 super().database_forwards(app_label, schema_editor, from_state, to_state)
         elif vendor == "postgresql":
             # Constraint.create_sql returns interpolated SQL, hence params=None (as Django's
@@ -78,12 +59,12 @@ class AddTextLimit(AddConstraint):
             sql = self.constraint.create_sql(model, schema_editor)
             schema_editor.execute(f"{sql} NOT VALID", params=None)
         else:
-            with _sqlite_triggers_kept(schema_editor, table), _sqlite_checks_off(schema_editor):
+            with sqlite_triggers_kept(schema_editor, table), _sqlite_checks_off(schema_editor):
                 super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         table = to_state.apps.get_model(app_label, self.model_name)._meta.db_table
-        with _sqlite_triggers_kept(schema_editor, table):
+        with sqlite_triggers_kept(schema_editor, table):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
     def _shorten(self, schema_editor, model) -> None:

@@ -1,0 +1,1 @@
+"""Webhooks in (GitHub, GitLab, Alertmanager) and out (signed events), docs/integrations.md."""

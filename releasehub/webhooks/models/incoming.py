@@ -1,0 +1,3 @@
+"""Code hosts and Alertmanager posting to ReleaseHub."""
+
+__all__: list[str] = []
