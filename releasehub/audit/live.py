@@ -61,13 +61,13 @@ def polled(marker: Marker) -> Callable[[Callable[..., HttpResponse]], Callable[.
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not getattr(request, "htmx", False):
-                # The whole page: its sections start with no version, so their first poll
-                # renders them once (and the page costs no query more).
-                return view(request, *args, live_since="", **kwargs)
             # Read before the view's own queries: a change made while it renders is in the
             # next marker, so the next poll renders it (never the other way round).
             mark = marker(request, *args, **kwargs)
+            if not getattr(request, "htmx", False):
+                # The whole page carries its version too, so the first poll after opening it
+                # is a 204 like the others, not a second rendering (one query more per page).
+                return view(request, *args, live_since=stamp(mark), **kwargs)
             if unchanged(request, mark):
                 return HttpResponse(status=204)
             return view(request, *args, live_since=stamp(mark), **kwargs)

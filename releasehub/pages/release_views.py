@@ -36,7 +36,11 @@ def _rail(request: AuthedRequest, release: Release, stage: stages.Stage, now) ->
 
 
 def _stage_page(request: AuthedRequest, code, stage: stages.Stage | None) -> HttpResponse:
-    release = release_for(request, code)
+    # Loaded once with what every stage shows; the stage's own rows are prefetched onto it.
+    release = release_for(request, code, related=sections.RELATED)
+    if request.htmx and "form" in request.GET:
+        # A disclosure opened: its form alone (releases/sections.py LAZY_FORMS).
+        return sections.form_fragment(request, release, request.GET["form"])
     now = timezone.now()
     if stage is None:
         section = request.GET.get("section", "")
@@ -45,9 +49,9 @@ def _stage_page(request: AuthedRequest, code, stage: stages.Stage | None) -> Htt
         # An action in the stage changed something: its badges again, nothing else.
         return render(request, "pages/_stages.html#stage-rail", _rail(request, release, stage, now))
     shown = stage.sections_for(release)
-    context = sections.detail_context(request, release.code, shown=shown)
-    context.update(pages.other_app_sections(context["release"], request.user, shown))
-    context.update(_rail(request, context["release"], stage, now))
+    context = sections.detail_context(request, release.code, shown=shown, release=release)
+    context.update(pages.other_app_sections(release, request.user, shown))
+    context.update(_rail(request, release, stage, now))
     context.update(
         shown=shown,
         sections_header=SECTIONS_HEADER,

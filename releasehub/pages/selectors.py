@@ -4,11 +4,12 @@ these: an htmx fragment of a page neither shows nor needs them."""
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from releasehub.accounts.models import Role, User
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.comms.selectors import release_comms
+from releasehub.core.relations import one_to_one_or_none
 from releasehub.notify.selectors import deliveries_for_release
 from releasehub.readiness.evidence import currents_by
 from releasehub.readiness.models import ChecklistItem, Phase, SignOff, SquadInvolvement
@@ -23,7 +24,7 @@ from releasehub.readiness.panels import (
     squad_slot,
     stale_before,
 )
-from releasehub.releases.models import FreezeException, Hotfix, Release, RollbackPlan, ScopeTicket
+from releasehub.releases.models import FreezeException, Release, RollbackPlan, ScopeTicket
 from releasehub.schedule.selectors import actions_for_release
 
 
@@ -44,6 +45,22 @@ def other_app_sections(release: Release, user: User, shown: Collection[str] | No
         "actions": actions_for_release(release) if wanted("timed-actions") else [],
         "deliveries": deliveries_for_release(release) if wanted("delivery-log") else [],
     }
+
+
+def upcoming_releases(count: int) -> list[Release]:
+    """The next `count` open releases with what their dashboard cards show (scope problems,
+    pending exceptions): five queries, none for what only the release page shows."""
+    tickets = ScopeTicket.objects.prefetch_related("services", "apps")
+    return list(
+        Release.objects.filter(status__in=Release.OPEN_STATUSES)
+        .select_related("release_manager")
+        .prefetch_related(
+            Prefetch("tickets", queryset=tickets),
+            "rollback_plans",
+            Prefetch("exceptions", queryset=FreezeException.objects.select_related("decision")),
+        )
+        .order_by("window_start")[:count]
+    )
 
 
 def current_release_panels(release: Release | None) -> dict:
@@ -79,9 +96,21 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def _prefetched(release: Release, name: str) -> bool:
+    return name in getattr(release, "_prefetched_objects_cache", {})
+
+
 def _missing_plans(release: Release, squads: list | None) -> int:
-    """Changed services and apps without a rollback plan; only `squads`' tickets if given
-    (2 queries)."""
+    """Changed services and apps without a rollback plan; only `squads`' tickets if given.
+    From the page's rows when its stage loaded the tickets and plans, else one query."""
+    if _prefetched(release, "tickets") and _prefetched(release, "rollback_plans"):
+        ids = {s.pk for s in squads or []}
+        mine = [t for t in release.tickets.all() if squads is None or t.squad_id in ids]
+        changed = {("s", s.pk) for t in mine for s in t.services.all()}
+        changed |= {("a", a.pk) for t in mine for a in t.apps.all()}
+        planned = {("s", p.service_id) for p in release.rollback_plans.all()}
+        planned |= {("a", p.app_id) for p in release.rollback_plans.all()}
+        return len(changed - planned)
     tickets = ScopeTicket.objects.filter(release=release)
     if squads is not None:
         tickets = tickets.filter(squad__in=squads)
@@ -89,14 +118,42 @@ def _missing_plans(release: Release, squads: list | None) -> int:
     services = (
         Service.objects.filter(pk__in=tickets.values("services"))
         .exclude(pk__in=plans.filter(service__isnull=False).values("service"))
-        .count()
+        .values("pk")
     )
     apps = (
         FrontendApp.objects.filter(pk__in=tickets.values("apps"))
         .exclude(pk__in=plans.filter(app__isnull=False).values("app"))
+        .values("pk")
+    )
+    # Both counts in one query; `all` keeps a service and an app of the same id apart.
+    return services.union(apps, all=True).count()
+
+
+def _broken_tickets(release: Release, squads: list) -> int:
+    """The squads' tickets not merged or failing CI (from the page's rows when it has them)."""
+    if _prefetched(release, "tickets"):
+        ids = {s.pk for s in squads}
+        return sum(
+            1
+            for t in release.tickets.all()
+            if t.squad_id in ids and not (t.merged and t.ci_passing)
+        )
+    return (
+        ScopeTicket.objects.filter(release=release, squad__in=squads)
+        .filter(Q(merged=False) | Q(ci_passing=False))
         .count()
     )
-    return services + apps
+
+
+def _waiting_for(release: Release, user: User) -> tuple[int, int]:
+    """Freeze exceptions, and the hotfix, waiting for an RM other than their requester: from
+    the page's rows (every stage loads the exceptions and the hotfix's approval)."""
+    pending = sum(
+        1 for e in release.exceptions.all() if e.is_pending and e.requested_by_id != user.pk
+    )
+    hotfix = one_to_one_or_none(release, "hotfix") if release.is_hotfix else None
+    waiting = int(hotfix is not None and hotfix.is_pending and hotfix.requested_by_id != user.pk)
+    return pending, waiting
 
 
 def _sign_offs_owed(release: Release, user: User) -> list[str]:
@@ -125,40 +182,27 @@ def _sign_offs_owed(release: Release, user: User) -> list[str]:
 
 
 def stage_badges(release: Release, user: User) -> dict[str, Badge]:
-    """Per stage slug, what waits for `user` there (at most 10 queries, whatever the data)."""
+    """Per stage slug, what waits for `user` there (at most 6 queries, whatever the data; fewer
+    on a stage that loaded the rows it counts)."""
     badges = {slug: Badge() for slug in ("scope", "freeze", "readiness", "go-no-go", "release-day")}
     if not release.is_open:
         return badges
     rm, squads = user.has_role(Role.RELEASE_MANAGER), user.squads
     if squads:
-        broken = (
-            ScopeTicket.objects.filter(release=release, squad__in=squads)
-            .filter(Q(merged=False) | Q(ci_passing=False))
-            .count()
-        )
+        broken = _broken_tickets(release, squads)
         badges["scope"].add(
             broken,
             _plural(broken, "ticket of your squad", "tickets of your squads")
             + " not merged or failing CI",
         )
     if rm:
-        pending = (
-            FreezeException.objects.filter(release=release, decision__isnull=True)
-            .exclude(requested_by=user)
-            .count()
-        )
+        pending, waiting = _waiting_for(release, user)
         badges["freeze"].add(
             pending,
             _plural(pending, "freeze exception", "freeze exceptions")
             + " waiting for your decision",
         )
-        if release.is_hotfix:
-            waiting = (
-                Hotfix.objects.filter(release=release, approval__isnull=True)
-                .exclude(requested_by=user)
-                .count()
-            )
-            badges["go-no-go"].add(waiting, "The hotfix waits for your approval")
+        badges["go-no-go"].add(waiting, "The hotfix waits for your approval")
     if rm or squads or user.has_role(Role.SRE):
         missing = _missing_plans(release, None if rm or not squads else squads)
         badges["readiness"].add(

@@ -19,11 +19,7 @@ from releasehub.releases.models import Release
 @live.polled(live.latest_marker)
 def dashboard(request: AuthedRequest, live_since: str) -> HttpResponse:
     now = timezone.now()
-    upcoming = list(
-        selectors.with_scope(Release.objects.filter(status__in=Release.OPEN_STATUSES)).order_by(
-            "window_start"
-        )[:2]
-    )
+    upcoming = pages.upcoming_releases(2)
     cards = [
         {
             "release": r,

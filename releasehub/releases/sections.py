@@ -8,11 +8,13 @@ shows the section; a plain POST with an error with the one section on a page of 
 only the pages app may build the whole page."""
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +23,19 @@ from releasehub.core.forms import Outcome
 from releasehub.core.http import AuthedRequest
 from releasehub.core.relations import one_to_one_or_none
 from releasehub.releases import forms, selectors
-from releasehub.releases.access import capabilities
-from releasehub.releases.models import FollowUp, Hotfix, Release
+from releasehub.releases.access import capabilities, release_for
+from releasehub.releases.models import (
+    FlagChange,
+    FollowUp,
+    FreezeException,
+    Hotfix,
+    MonitoringDashboard,
+    OnCallAssignment,
+    Release,
+    Risk,
+    RollbackPlan,
+    ScopeTicket,
+)
 from releasehub.releases.services.hotfix import DEPLOYED_STATUSES
 from releasehub.releases.services.lifecycle import TRANSITIONS
 
@@ -46,53 +59,166 @@ def allowed_next(release: Release) -> list[str]:
     return [s for s in Release.Status.values if s in TRANSITIONS[release.status]]
 
 
-def default_forms(
-    release: Release, request: AuthedRequest, components: list, missing: list
-) -> dict:
-    user = request.user
-    squads = user.squads
-    first_missing = next(iter(missing), None)
-    return {
-        "ticket_form": forms.TicketForm(
-            initial={"squad": squads[0] if squads else None}, user=user
+@dataclass(frozen=True)
+class LazyForm:
+    """A form behind a disclosure. The page renders it only when it shows it open (bound with
+    errors, or asked for with `?form=<name>`); else the closed disclosure fetches it when
+    opened, with a link to the page showing it open for a browser without JavaScript. Building
+    and rendering the page's dozen forms was most of its cost (#15)."""
+
+    name: str
+    key: str  # its name in the template context
+    section: str  # the section it acts on
+    partial: str = "form-add"  # the partial of releases/_sections.html that renders it
+    action: str = ""  # an add form's URL name, its button and its class
+    button: str = ""
+    form_class: str = ""
+
+
+LAZY_FORMS = {
+    f.name: f
+    for f in (
+        LazyForm(
+            "ticket",
+            "ticket_form",
+            "scope-tickets",
+            action="releases:ticket_add",
+            button="Add ticket",
+            form_class="grid-form",
         ),
-        "risk_form": forms.RiskForm(),
-        "flag_form": forms.FlagForm(),
-        "oncall_form": forms.OnCallForm(),
-        "dashboard_form": forms.DashboardForm(),
-        "plan_form": forms.RollbackPlanForm(
-            components=components,
-            initial={"component": forms.RollbackPlanForm.value_for(first_missing)}
-            if first_missing
-            else None,
+        LazyForm("risk", "risk_form", "risks", action="releases:risk_add", button="Add risk"),
+        LazyForm("flag", "flag_form", "flags", action="releases:flag_add", button="Add flag"),
+        LazyForm(
+            "oncall", "oncall_form", "oncall", action="releases:oncall_assign", button="Assign"
         ),
-        "exception_form": forms.FreezeExceptionForm(),
-        "decision_form": forms.DecisionForm(),
-        "status_form": forms.StatusForm(allowed=allowed_next(release)),
-        "move_form": forms.MoveForm(
-            initial={"window_start": release.window_start, "window_end": release.window_end}
+        LazyForm(
+            "dashboard",
+            "dashboard_form",
+            "dashboards",
+            action="releases:dashboard_add",
+            button="Add dashboard",
         ),
-        "reason_form": forms.ReasonForm(),
-        "handover_form": forms.HandoverForm(),
+        LazyForm(
+            "plan", "plan_form", "rollback-plans", action="releases:plan_save", button="Save plan"
+        ),
+        LazyForm(
+            "exception",
+            "exception_form",
+            "freeze-exceptions",
+            action="releases:exception_request",
+            button="Request exception",
+        ),
+        LazyForm("status", "status_form", "release-header", "form-status"),
+        LazyForm("move", "move_form", "release-header", "form-move"),
+        LazyForm("reason", "reason_form", "release-header", "form-reason"),
+        LazyForm("handover", "handover_form", "release-header", "form-handover"),
+    )
+}
+
+
+def build_form(name: str, release: Release, request: AuthedRequest) -> forms.PageForm:
+    """The blank form `name` of LAZY_FORMS for this release and person."""
+    match name:
+        case "ticket":
+            squads = request.user.squads
+            initial = {"squad": squads[0] if squads else None}
+            return forms.TicketForm(initial=initial, user=request.user)
+        case "plan":
+            # The release may come without its scope prefetched (a form fetched on its own).
+            if "tickets" not in getattr(release, "_prefetched_objects_cache", {}):
+                release = selectors.with_scope_of(release)
+            missing = selectors.missing_plans(release)
+            return forms.RollbackPlanForm(
+                components=selectors.changed_components(release),
+                initial={"component": forms.RollbackPlanForm.value_for(missing[0])}
+                if missing
+                else None,
+            )
+        case "status":
+            return forms.StatusForm(allowed=allowed_next(release))
+        case "move":
+            return forms.MoveForm(
+                initial={"window_start": release.window_start, "window_end": release.window_end}
+            )
+    simple: dict[str, type[forms.PageForm]] = {
+        "risk": forms.RiskForm,
+        "flag": forms.FlagForm,
+        "oncall": forms.OnCallForm,
+        "dashboard": forms.DashboardForm,
+        "exception": forms.FreezeExceptionForm,
+        "reason": forms.ReasonForm,
+        "handover": forms.HandoverForm,
     }
+    return simple[name]()
 
 
-def _release(code, shown: Collection[str] | None) -> Release:
+def open_forms(release: Release, request: AuthedRequest, context: dict) -> dict:
+    """The blank forms the page shows open: the one `?form=` asks for (a link that works
+    without JavaScript) and the rollback plan while a changed component has none."""
+    names = {request.GET.get("form", "")} & LAZY_FORMS.keys()
+    if context.get("missing_plans"):
+        names.add("plan")
+    return {LAZY_FORMS[n].key: build_form(n, release, request) for n in names}
+
+
+def form_fragment(request: AuthedRequest, release: Release, name: str) -> HttpResponse:
+    """One form of LAZY_FORMS on its own: what a disclosure fetches when it is opened."""
+    lazy = LAZY_FORMS.get(name)
+    if lazy is None:
+        raise Http404("No such form")
+    context = {
+        "release": release,
+        "lazy": lazy,
+        "form": build_form(name, release, request),
+    }
+    return render(request, f"{TEMPLATE}#{lazy.partial}", context)
+
+
+# The rows the chrome of every stage reads with the release (header, hotfix approval).
+RELATED = (
+    "release_manager",
+    "train",
+    "hotfix__supervising_sre",
+    "hotfix__requested_by",
+    "hotfix__approval__decided_by",
+)
+
+
+def prefetch_for(release: Release, shown: Collection[str] | None) -> Release:
+    """Add to `release` the rows the sections `shown` read (all of them when None): one query
+    a kind, and none for a section the stage does not show."""
+
     def needs(*sections: str) -> bool:
         return shown is None or any(s in shown for s in sections)
 
-    queryset = selectors.with_scope(Release.objects.all(), tickets=needs(*NEEDS_TICKETS))
-    related = [
-        name
-        for section, name in [
-            ("risks", "risks__added_by"),
-            ("flags", "flags"),
-            ("oncall", "oncall__person"),
-            ("dashboards", "dashboards__validated_by"),
-        ]
-        if needs(section)
+    # The freeze banner (on every stage) counts the pending exceptions.
+    lookups: list[str | Prefetch] = [
+        Prefetch(
+            "exceptions",
+            queryset=FreezeException.objects.select_related("requested_by", "decision__decided_by"),
+        )
     ]
-    return get_object_or_404(queryset.prefetch_related(*related), code=code)
+    if needs(*NEEDS_TICKETS):
+        tickets = ScopeTicket.objects.select_related("squad", "added_by")
+        lookups += [
+            Prefetch("tickets", queryset=tickets.prefetch_related("services", "apps")),
+            Prefetch(
+                "rollback_plans",
+                queryset=RollbackPlan.objects.select_related("service", "app", "updated_by"),
+            ),
+        ]
+    for section, name, related in [
+        ("risks", "risks", Risk.objects.select_related("added_by")),
+        ("flags", "flags", FlagChange.objects.all()),
+        ("oncall", "oncall", OnCallAssignment.objects.select_related("person")),
+        ("dashboards", "dashboards", MonitoringDashboard.objects.select_related("validated_by")),
+    ]:
+        if needs(section):
+            lookups.append(Prefetch(name, queryset=related))
+    if release.is_hotfix and needs("hotfix"):
+        lookups += ["hotfix__follow_ups__confirmed_by", "hotfix__services", "hotfix__apps"]
+    prefetch_related_objects([release], *lookups)
+    return release
 
 
 def detail_context(
@@ -100,10 +226,12 @@ def detail_context(
     code,
     bound: dict | None = None,
     shown: Collection[str] | None = None,
+    release: Release | None = None,
 ) -> dict:
     """Everything the release's own sections show (only what the sections `shown` need, when
-    given), with `bound` forms in place of blank ones."""
-    release = _release(code, shown)
+    given), with `bound` forms in place of blank ones. `release`, when given, is the one named
+    by `code` with `RELATED` joined."""
+    release = prefetch_for(release or release_for(request, code, related=RELATED), shown)
     now = timezone.now()
     hotfix: Hotfix | None = one_to_one_or_none(release, "hotfix") if release.is_hotfix else None
     context: dict[str, Any] = {
@@ -128,11 +256,10 @@ def detail_context(
             {"kind": kind, "label": label, "done": hotfix.follow_up(kind)}
             for kind, label in FollowUp.choices
         ]
-    context.update(
-        default_forms(
-            release, request, context.get("components", []), context.get("missing_plans", [])
-        )
-    )
+    context["lazy_forms"] = LAZY_FORMS
+    context["next_statuses"] = allowed_next(release)
+    # A form bound with errors is shown open in place of the blank one.
+    context.update(open_forms(release, request, context))
     context.update(bound or {})
     return context
 

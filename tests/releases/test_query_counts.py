@@ -110,13 +110,13 @@ def _counts(client, urls) -> list[tuple[int, list[str]]]:
 # last scope change, checklist items), the timed actions, the delivery log and the comms
 # section (sent messages for the suggestion).
 SESSION = SESSION_QUERIES
-DASHBOARD_QUERIES = 16 + SESSION
+DASHBOARD_QUERIES = 17 + SESSION
 LIST_QUERIES = 5 + SESSION
-DETAIL_QUERIES = 20 + SESSION  # the Scope stage
+DETAIL_QUERIES = 11 + SESSION  # the Scope stage
 CALENDAR_QUERIES = 3 + SESSION
-DASHBOARD_QUERIES_ON_GO = 26 + SESSION
+DASHBOARD_QUERIES_ON_GO = 27 + SESSION
 # The release page's Go/No-Go, Release day and Wrap-up stages (each builds only its panels).
-DETAIL_QUERIES_WITH_CHECKLISTS = tuple(n + SESSION for n in (23, 14, 12))
+DETAIL_QUERIES_WITH_CHECKLISTS = tuple(n + SESSION for n in (19, 10, 8))
 
 
 @pytest.mark.parametrize("filter_", ["upcoming", "past", "hotfixes", "all"])

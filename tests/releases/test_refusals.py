@@ -46,6 +46,15 @@ def _squad_options(html: str) -> list[str]:
     return re.findall(r'<option value="[^"]+"[^>]*>([^<]*)</option>', select)
 
 
+def _ticket_form(client, release, **headers) -> str:
+    """The "Add a ticket" form as its disclosure fetches it (htmx), or as the page shows it
+    open without JavaScript (`?form=ticket`)."""
+    url = reverse("pages:release", args=[release.code]) + "?section=scope-tickets&form=ticket"
+    response = client.get(url, **headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_a_plain_post_refused_is_a_403_page_with_the_reason_and_the_navigation(
     client, rep, release
 ):
@@ -101,20 +110,22 @@ def test_a_plain_403_carries_no_htmx_refusal_marker(client, rep, release):
 
 def test_the_squad_select_offers_a_rep_only_their_own_squads(client, rep, release):
     client.force_login(rep)
-    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
+    html = _ticket_form(client, release, **HTMX)
+    assert html.lstrip().startswith("<form")
     assert _squad_options(html) == ["Patient"]
 
 
 def test_the_squad_select_offers_a_rep_of_two_squads_both(client, rep, release):
     RoleAssignment.objects.create(user=rep, role=Role.SQUAD_REP, squad=squad("admin"))
     client.force_login(rep)
-    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
+    html = _ticket_form(client, release)  # without JavaScript: the page, the form open
+    assert '<details class="add" open>' in html
     assert sorted(_squad_options(html)) == ["Admin", "Patient"]
 
 
 def test_the_squad_select_offers_the_rm_every_squad(client, release):
     client.force_login(rm())
-    html = client.get(reverse("pages:release", args=[release.code])).content.decode()
+    html = _ticket_form(client, release, **HTMX)
     assert sorted(_squad_options(html)) == ["Admin", "Doctor", "Patient", "Shared Services"]
 
 
