@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja: its templates and vendored Swagger UI assets for /api/v1/docs
+    "ninja",
     "axes",
     "releasehub.accounts",
     "releasehub.catalog",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "releasehub.middleware.AlwaysNonceMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "releasehub.middleware.RefusalMiddleware",
+    # /api/ only: Idempotency-Key on writes, ETags on reads (api/middleware.py)
+    "releasehub.api.middleware.ApiMiddleware",
     # Turns a refused sign-in (accounts/signin.py) into the 429 page; innermost, as axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -239,6 +243,11 @@ CACHES = {
 SESSION_ENGINE = (
     "releasehub.accounts.cached_sessions" if CACHE_URL else "releasehub.accounts.sessions"
 )
+
+# The API (docs/api.md): requests per token and period, e.g. 600/min, 20/s, 10000/hour.
+API_RATE_LIMIT = _read("API_RATE_LIMIT", env.str, "600/min")
+if not re.fullmatch(r"\d+/\d*(s|sec|m|min|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured("Environment variable API_RATE_LIMIT must look like 600/min.")
 
 LANGUAGE_CODE = "en-gb"
 # Times are stored in UTC and shown in IST, the release train's time zone (no DST).
@@ -424,8 +433,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Re-enqueue outbox messages whose delivery task was lost. No `expires` either: a mailer
     # whose clock is ahead would drop them all, and a backlog of them finds nothing stale.
     "notify-recover": {"task": "notify.recover", "schedule": 30.0},
+    # The same for outgoing webhook deliveries (webhooks/outgoing_delivery.py).
+    "webhooks-recover": {"task": "webhooks.recover", "schedule": 30.0},
     # Trains keep their next four releases planned, also after a release completes.
     "train-fill": {"task": "releases.train_fill", "schedule": 3600.0, "options": {"expires": 600}},
+    # Raw incoming webhook deliveries older than WEBHOOK_DELIVERY_KEEP_DAYS are deleted.
+    "webhooks-purge": {"task": "webhooks.purge_deliveries", "schedule": 3600.0},
+    # Idempotency-Key answers are replayed for 24 hours; older ones are deleted.
+    "api-idempotency-purge": {"task": "api.purge_idempotency", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -29,7 +29,7 @@ def machine_user(
     elif user.first_name != label[:150]:
         user.first_name = label[:150]
         user.save(update_fields=["first_name"])
-    wanted = set()
+    wanted: set[tuple[str, int | None]] = set()
     for role in roles:
         if role == "squad_rep":
             wanted |= {(role, squad.pk) for squad in squads}

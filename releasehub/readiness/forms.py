@@ -9,7 +9,9 @@ from releasehub.readiness.services.decision import Then
 
 MAX_COUNT = 10_000_000
 # Who may be listed at the pre-release meeting: anyone active with a role.
-ATTENDEES = User.objects.filter(is_active=True, role_assignments__isnull=False).distinct()
+ATTENDEES = User.objects.filter(
+    is_active=True, is_machine=False, role_assignments__isnull=False
+).distinct()
 
 
 class SignOffForm(forms.Form):
@@ -41,7 +43,9 @@ class ItemUpdateForm(forms.Form):
 
 class ItemAssignForm(forms.Form):
     owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), to_field_name="username", required=False
+        queryset=User.objects.filter(is_active=True, is_machine=False),
+        to_field_name="username",
+        required=False,
     )
 
 

@@ -97,7 +97,11 @@ def open_item_owners(release: Release, phase: str = Phase.PRE_RELEASE) -> list[U
     if Role.RELEASE_MANAGER in roles and release.release_manager is not None:
         named.add(release.release_manager)
     roles.discard(Role.RELEASE_MANAGER)
-    holders = User.objects.filter(is_active=True, role_assignments__role__in=roles) if roles else []
+    holders = (
+        User.objects.filter(is_active=True, is_machine=False, role_assignments__role__in=roles)
+        if roles
+        else []
+    )
     return sorted(named | set(holders), key=lambda user: user.username)
 
 
@@ -111,4 +115,8 @@ def unsigned_signers(release: Release) -> list[User]:
     holds_a_slot = Q()
     for slot in waiting:
         holds_a_slot |= Q(role_assignments__role=slot.role, role_assignments__squad=slot.squad)
-    return list(User.objects.filter(holds_a_slot, is_active=True).distinct().order_by("username"))
+    return list(
+        User.objects.filter(holds_a_slot, is_active=True, is_machine=False)
+        .distinct()
+        .order_by("username")
+    )

@@ -190,7 +190,9 @@ class OnCallForm(PageForm):
     id_prefix = "oncall"
     role = forms.ChoiceField(choices=OnCallRole.choices)
     person = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True, role_assignments__isnull=False).distinct()
+        queryset=User.objects.filter(
+            is_active=True, is_machine=False, role_assignments__isnull=False
+        ).distinct()
     )
 
 
@@ -275,7 +277,7 @@ class HotfixForm(WindowForm):
     tests_run = required_text(label="Targeted tests run", max_length=limits.LONG_NOTE)
     tests_result = forms.ChoiceField(choices=TargetedTests.choices, label="Result")
     supervising_sre = forms.ModelChoiceField(
-        queryset=User.objects.filter(role_assignments__role=Role.SRE).distinct(),
+        queryset=User.objects.filter(role_assignments__role=Role.SRE, is_machine=False).distinct(),
         label="Supervising SRE",
     )
     components = forms.MultipleChoiceField(
