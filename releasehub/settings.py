@@ -379,6 +379,28 @@ if LIVE_POLL_MAX_STALE < 1:
 HISTORY_IMPORT_MAX_BYTES = _read("HISTORY_IMPORT_MAX_BYTES", env.int, 5 * 1024 * 1024)
 # How long each backend service is watched after its production promotion (runbook: 15).
 MONITORING_WINDOW_MINUTES = _read("MONITORING_WINDOW_MINUTES", env.float, 15.0)
+# Health gates (docs/health-gates.md): the Prometheus whose rules judge the monitoring windows
+# and the watch. Empty: no gates, the SRE observes by hand as before.
+PROMETHEUS_URL = _read("PROMETHEUS_URL", env.str, "")
+if PROMETHEUS_URL and not PROMETHEUS_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("Environment variable PROMETHEUS_URL must start with http(s)://")
+# Seconds one query may take; a slower Prometheus is "unreachable" and holds the gate.
+PROMETHEUS_TIMEOUT = _read("PROMETHEUS_TIMEOUT", env.float, 3.0)
+
+# Incoming webhooks (docs/integrations.md). A ticket key per squad slug, "*" for the others
+# (JSON object of regular expressions, matched case-insensitively in titles and branch names).
+WEBHOOK_TICKET_PATTERNS = _read("WEBHOOK_TICKET_PATTERNS", env.json, {"*": r"[A-Z][A-Z0-9]+-\d+"})
+try:
+    _ticket_patterns = {k: re.compile(v) for k, v in dict(WEBHOOK_TICKET_PATTERNS).items()}
+except (TypeError, ValueError, re.error) as exc:
+    raise ImproperlyConfigured(f"Environment variable WEBHOOK_TICKET_PATTERNS: {exc}") from exc
+# Raw deliveries are kept for staff to debug, cut at this size, and purged after this many days.
+WEBHOOK_DELIVERY_MAX_BYTES = _read("WEBHOOK_DELIVERY_MAX_BYTES", env.int, 64 * 1024)
+WEBHOOK_DELIVERY_KEEP_DAYS = _read("WEBHOOK_DELIVERY_KEEP_DAYS", env.float, 14.0)
+# Alertmanager posts to /webhooks/alertmanager/<token>/; empty turns the receiver off (404).
+ALERTMANAGER_WEBHOOK_TOKEN = _read("ALERTMANAGER_WEBHOOK_TOKEN", env.str, "")
+# The alert label that names a catalog service (its slug).
+ALERT_SERVICE_LABEL = _read("ALERT_SERVICE_LABEL", env.str, "service")
 
 # /healthz turns 503 "degraded" when a live timed action is this late, or when an outbox
 # delivery has been failing this long (docs/operations.md).

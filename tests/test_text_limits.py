@@ -50,6 +50,8 @@ from releasehub.releases.models import (
 from releasehub.rollout import forms as rollout_forms
 from releasehub.rollout.models import (
     Anomaly,
+    HealthEvaluation,
+    HealthRule,
     Incident,
     IncidentResolution,
     LogEntry,
@@ -159,6 +161,7 @@ DB_LIMITS = [
     (RollbackItem, "previous", L.REF),
     (RollbackItem, "plan_steps", L.LONG_NOTE),
     (RollbackResult, "steps_performed", L.NOTE),
+    (HealthRule, "expression", L.NOTE),
     (FeatureFlag, "description", L.NOTE),
     (FlagToggle, "reason", L.NOTE),
     (MessageTemplate, "subject", L.TITLE),
@@ -173,6 +176,15 @@ SYSTEM_TEXT = {
     (Outbox, "last_error"),
     (DeliveryAttempt, "error"),
     (ScheduledAction, "note"),
+    (HealthEvaluation, "query"),  # copied from its rule's limited expression
+    # What machines sent, cut by the receiver (WEBHOOK_DELIVERY_MAX_BYTES, limits.NOTE), and
+    # what the app wrote about it or a server answered.
+    (IncomingDelivery, "body"),
+    (IncomingDelivery, "detail"),
+    (Alert, "summary"),
+    (Alert, "outcome"),
+    (WebhookDelivery, "last_error"),
+    (WebhookAttempt, "error"),
 }
 
 
@@ -300,6 +312,7 @@ OTHER_CHECKS = {
     RollbackPlan: {"service_id": NOWHERE},
     RolloutStep: {"service_id": NOWHERE},
     RollbackItem: {"service_id": NOWHERE},
+    HealthRule: {"service_id": NOWHERE, "threshold": 0.4},
     MessageTemplate: {"kind": "test"},  # the seeded templates hold every real kind
 }
 

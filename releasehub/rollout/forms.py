@@ -12,6 +12,8 @@ from releasehub.rollout.models import (
     APP_STEPS,
     SERVICE_STEPS,
     AnomalySeverity,
+    Comparison,
+    Measure,
     RollbackScope,
     Severity,
 )
@@ -114,7 +116,8 @@ class AnomalyHotfixForm(forms.Form):
     tests_run = forms.CharField(max_length=limits.LONG_NOTE)
     tests_result = forms.ChoiceField(choices=TargetedTests.choices)
     supervising_sre = forms.ModelChoiceField(
-        queryset=User.objects.filter(role_assignments__role=Role.SRE), to_field_name="username"
+        queryset=User.objects.filter(role_assignments__role=Role.SRE, is_machine=False),
+        to_field_name="username",
     )
     incident_url = forms.URLField(max_length=300, assume_scheme="https")
 
@@ -142,3 +145,22 @@ class RollbackResultForm(forms.Form):
     item = forms.UUIDField()
     steps_performed = forms.CharField(max_length=limits.NOTE)
     succeeded = forms.TypedChoiceField(choices=YES_NO, coerce=_yes)
+
+
+class HealthRuleForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    measure = forms.ChoiceField(choices=Measure.choices, initial=Measure.OTHER)
+    expression = forms.CharField(max_length=limits.NOTE, label="PromQL expression")
+    comparison = forms.ChoiceField(choices=Comparison.choices)
+    threshold = forms.FloatField()
+    baseline_factor = forms.FloatField(
+        required=False, min_value=0.01, label="No worse than baseline x"
+    )
+    enabled = forms.BooleanField(required=False, initial=True)
+
+
+class HealthRuleTryForm(forms.Form):
+    measure = forms.ChoiceField(choices=Measure.choices, required=False)
+    expression = forms.CharField(max_length=limits.NOTE)
+    comparison = forms.ChoiceField(choices=Comparison.choices)
+    threshold = forms.FloatField()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from releasehub.accounts.models import Role, User
 from releasehub.releases.models import Release
-from releasehub.rollout.models import Incident, RollbackItem, Step
+from releasehub.rollout.models import Incident, RollbackItem, Step, Verdict
 from releasehub.rollout.selectors import (
     Board,
     ComponentRow,
@@ -48,6 +48,11 @@ def promotes(user: User) -> bool:
 def runs_day(user: User) -> bool:
     """The RM keeps the day's log and completes the release."""
     return user.has_role(Role.RELEASE_MANAGER)
+
+
+def edits_health_rules(user: User) -> bool:
+    """SRE and staff write the Prometheus rules that judge the monitoring windows."""
+    return bool(user.is_staff or user.has_role(Role.SRE))
 
 
 def logs_anomalies(user: User) -> bool:
@@ -256,6 +261,8 @@ def _overrides(services: list[ComponentRow], row: ComponentRow) -> list[str]:
         offered.append("cut_short")
     if not skip_refusal(row):
         offered.append("skip")
+    if row.gate and row.gate.verdict == Verdict.FAIL and not rollback_row_refusal(row):
+        offered.append("rollback")  # a failed health gate: roll this service back from its row
     return offered
 
 

@@ -11,6 +11,7 @@ from releasehub.catalog.models import FrontendApp, Service
 from releasehub.readiness.models import GoNoGoDecision, SignOffDecision
 from releasehub.readiness.panels import SmokeState, smoke_state
 from releasehub.releases.models import Release, ScopeTicket
+from releasehub.rollout.gates import GateState, window_gates
 from releasehub.rollout.models import (
     Anomaly,
     Incident,
@@ -85,6 +86,8 @@ class ComponentRow:
     # Its latest rollback, if one covered it; a rolled-back component takes no more steps.
     rollback: RollbackItem | None = None
     blocked: str = ""
+    # The health gate of its monitoring window, when rules judged it (docs/health-gates.md).
+    gate: GateState | None = None
     # Release day is over: a promotion without a window row is imported history, long closed.
     history: bool = False
 
@@ -185,8 +188,8 @@ def component_rows(
     steps: list[RolloutStep] | None = None,
     rollback_items: list[RollbackItem] | None = None,
 ) -> tuple[list[ComponentRow], list[ComponentRow]]:
-    """Every active service and app with its steps, window, rollback and blocked reason
-    (7 queries; 6 when the caller has the rollback items)."""
+    """Every active service and app with its steps, window, health gate, rollback and blocked
+    reason (8 queries; 7 when the caller has the rollback items)."""
     in_services, in_apps = scope(release)
     if steps is None:
         steps = list(RolloutStep.objects.filter(release=release).select_related("actor"))
@@ -197,6 +200,8 @@ def component_rows(
     # The latest rollback of each component wins (a failed one may be tried again).
     rolled = {(i.service_id, i.app_id): i for i in rollback_items}
     windows = window_states(release)
+    finished = {r.service_id: r.at for r in steps if r.kind == Step.PROMOTION_FINISHED}
+    gates = window_gates(release, finished)
     history = release.status in (S.MONITORING, S.COMPLETED, S.ROLLED_BACK)
     services = [
         ComponentRow(
@@ -205,6 +210,7 @@ def component_rows(
             current_steps(r for r in steps if r.service_id == s.pk),
             windows.get(s.pk),
             rolled.get((s.pk, None)),
+            gate=gates.get(s.pk),
             history=history,
         )
         for s in Service.objects.filter(active=True)
@@ -239,8 +245,12 @@ def promotion_blocker(services: list[ComponentRow], row: ComponentRow) -> str:
         if not earlier.window_closed:
             return f"{name}'s monitoring window is still open."
         if Step.HEALTH not in earlier.steps:
+            if earlier.gate and earlier.gate.holds:
+                return f"{name}'s health gate holds: {earlier.gate.reason}."
             return f"{name} has no healthy observation from the SRE yet."
-        return f"{name} was observed unhealthy."
+        # The observation's own words: an alert's summary, a failed rule, what the SRE saw.
+        seen = earlier.steps[Step.HEALTH].note.strip().rstrip(".")
+        return f"{name} was observed unhealthy{f': {seen}' if seen else ''}."
     return ""
 
 

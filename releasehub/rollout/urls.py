@@ -1,6 +1,6 @@
 from django.urls import path
 
-from releasehub.rollout import views, watch_views
+from releasehub.rollout import health_views, views, watch_views
 
 app_name = "rollout"
 urlpatterns = [
@@ -32,5 +32,21 @@ urlpatterns = [
         "releases/<uuid:code>/rollout/rollback/result/",
         watch_views.rollback_result,
         name="rollback_result",
+    ),
+    path("services/<slug:slug>/health-rules/", health_views.health_rules, name="health_rules"),
+    path(
+        "services/<slug:slug>/health-rules/edit/",
+        health_views.health_rule_edit,
+        name="health_rule_edit",
+    ),
+    path(
+        "services/<slug:slug>/health-rules/defaults/",
+        health_views.health_rules_defaults,
+        name="health_rules_defaults",
+    ),
+    path(
+        "services/<slug:slug>/health-rules/try/",
+        health_views.rule_try,
+        name="health_rule_try",
     ),
 ]

@@ -22,6 +22,7 @@ from releasehub.releases.services.lifecycle import release_freeze, release_trans
 from releasehub.schedule.models import ActionKind, ScheduledAction
 
 S = Release.Status
+Effect = Callable[[ScheduledAction], str]
 
 
 def release_url(release: Release | None) -> str:
@@ -40,7 +41,7 @@ def release_url(release: Release | None) -> str:
 
 def with_roles(*roles: str) -> list[User]:
     return list(
-        User.objects.filter(is_active=True, role_assignments__role__in=roles)
+        User.objects.filter(is_active=True, is_machine=False, role_assignments__role__in=roles)
         .distinct()
         .order_by("username")
     )
@@ -71,7 +72,7 @@ def pre_release_meeting_recipients(release: Release) -> list[User]:
 # Messages -----------------------------------------------------------------------------------
 
 
-def _notify(
+def notify(
     action: ScheduledAction,
     users: Iterable[User],
     *,
@@ -80,7 +81,8 @@ def _notify(
     due_by: dt.datetime,
     details: Iterable[str] = (),
 ) -> int:
-    """One e-mail per person: what is due, by when in IST, and the link to the page to act on."""
+    """One e-mail per person: what is due, by when in IST, and the link to the page to act on.
+    Public: the health gates (rollout) send their messages through it too."""
     release = action.release
     lines = [what, "", f"Due by: {ist(due_by)}"]
     if release is not None:
@@ -119,7 +121,7 @@ def freeze(action: ScheduledAction) -> str:
         # Frozen early by hand, or already past Go/No-Go: there is nothing left to freeze.
         return f"Release was already {release.get_status_display()}; nothing to freeze."
     release_freeze(release=release, actor=None)
-    sent = _notify(
+    sent = notify(
         action,
         _rm_and(release, Role.SQUAD_REP),
         subject="Code freeze has started",
@@ -135,7 +137,7 @@ def freeze(action: ScheduledAction) -> str:
 def pre_release_due(action: ScheduledAction) -> str:
     release = _release_of(action)
     freeze_at = release.clock.freeze_at
-    sent = _notify(
+    sent = notify(
         action,
         pre_release_checklist_recipients(release),
         subject="Pre-release checklist due (T-48h)",
@@ -152,7 +154,7 @@ def pre_release_due(action: ScheduledAction) -> str:
 
 def pre_release_meeting(action: ScheduledAction) -> str:
     release = _release_of(action)
-    sent = _notify(
+    sent = notify(
         action,
         pre_release_meeting_recipients(release),
         subject="Pre-release meeting (T-24h)",
@@ -176,7 +178,7 @@ def go_no_go_reminder(action: ScheduledAction) -> str:
     if release.status not in (S.PLANNED, S.FROZEN):
         return f"Release is {release.get_status_display()}; no sign-off reminder needed."
     go_no_go = release.clock.go_no_go
-    sent = _notify(
+    sent = notify(
         action,
         go_no_go_reminder_recipients(release),
         subject="Go/No-Go sign-off due at 09:30 IST",
@@ -190,7 +192,7 @@ def go_no_go_summary(action: ScheduledAction) -> str:
     release = _release_of(action)
     if release.status not in (S.PLANNED, S.FROZEN):
         return f"Release is {release.get_status_display()}; decision already recorded."
-    sent = _notify(
+    sent = notify(
         action,
         _rm_and(release),
         subject="Go/No-Go: record the decision",
@@ -203,6 +205,9 @@ def go_no_go_summary(action: ScheduledAction) -> str:
     return f"Summary sent to the RM ({sent})."
 
 
+WINDOW_JUDGES: list[Effect] = []
+
+
 def monitoring_window_closes(action: ScheduledAction) -> str:
     release, service = _release_of(action), _service_of(action)
     following = (
@@ -211,6 +216,9 @@ def monitoring_window_closes(action: ScheduledAction) -> str:
         .first()
     )
     then = f"{following.name} may be promoted now." if following else "All services are done."
+    # One message per person per action (the outbox's key): a judge's verdict goes in it.
+    verdict = " ".join(v for judge in WINDOW_JUDGES if (v := judge(action)))
+    then = verdict or then
     window = f"{settings.MONITORING_WINDOW_MINUTES:g}-minute"
     _event(
         action,
@@ -218,7 +226,7 @@ def monitoring_window_closes(action: ScheduledAction) -> str:
         f"{service.name}: {window} monitoring window closed. {then}",
         target=action,
     )
-    _notify(
+    notify(
         action,
         _rm_and(release, Role.SRE),
         subject=f"{service.name} monitoring window closed",
@@ -234,7 +242,7 @@ def post_release_watch_ends(action: ScheduledAction) -> str:
         release_transition(
             release=release, to=S.COMPLETED, actor=None, reason="24-hour post-release watch ended"
         )
-    sent = _notify(
+    sent = notify(
         action,
         _rm_and(release),
         subject="Post-release watch ended: finish the checklist",
@@ -259,7 +267,7 @@ def back_merge_reminder(action: ScheduledAction) -> str:
     release = _release_of(action)
     if back_merge_confirmed(release):
         return "Back-merge already confirmed; reminders stop."
-    sent = _notify(
+    sent = notify(
         action,
         _rm_and(release, Role.SRE),
         subject="Hotfix back-merge not confirmed yet",
@@ -282,7 +290,7 @@ def runbook_review(action: ScheduledAction) -> str:
             f"A SEV-1 incident was caused by release {release.version}: review and update the "
             "release management runbook."
         )
-    sent = _notify(
+    sent = notify(
         action,
         _rm_and(release, Role.RELEASE_MANAGER),
         subject="Runbook review due",
@@ -297,7 +305,7 @@ def probe(action: ScheduledAction) -> str:
     return ""
 
 
-EFFECTS: dict[str, Callable[[ScheduledAction], str]] = {
+EFFECTS: dict[str, Effect] = {
     ActionKind.FREEZE: freeze,
     ActionKind.PRE_RELEASE_DUE: pre_release_due,
     ActionKind.PRE_RELEASE_MEETING: pre_release_meeting,
@@ -309,3 +317,17 @@ EFFECTS: dict[str, Callable[[ScheduledAction], str]] = {
     ActionKind.RUNBOOK_REVIEW: runbook_review,
     ActionKind.PROBE: probe,
 }
+
+
+# What apps above this one add. schedule may not import them (rollout imports schedule), so
+# they register here from their AppConfig.ready(); each runs in the executor's transaction.
+def register(kind: str, effect: Effect) -> None:
+    """The effect of a kind whose code lives in an app above (idempotent)."""
+    EFFECTS[kind] = effect
+
+
+def judge_windows_with(judge: Effect) -> None:
+    """A closing window is judged by `judge` (the health gates): it returns the verdict said in
+    the closing message, or "" when it does not judge this service (idempotent)."""
+    if judge not in WINDOW_JUDGES:
+        WINDOW_JUDGES.append(judge)

@@ -15,6 +15,10 @@ class ActionKind(models.TextChoices):
     POST_RELEASE_WATCH_ENDS = "post_release_watch_ends", "24-hour post-release watch ends"
     BACK_MERGE_REMINDER = "back_merge_reminder", "Hotfix back-merge reminder"
     RUNBOOK_REVIEW = "runbook_review", "Runbook review reminder"
+    # Health gates (PROMETHEUS_URL): a service's rules each minute of its window (and retried
+    # after a close that could not judge); the release's rules every 10 minutes of the watch.
+    HEALTH_CHECK = "health_check", "Health rules evaluated (monitoring window)"
+    WATCH_HEALTH_CHECK = "watch_health_check", "Health rules evaluated (24-hour watch)"
     # Does nothing but fire: `manage.py bench_schedule` measures the engine's lateness with it.
     PROBE = "probe", "Engine probe (benchmark)"
 

@@ -26,6 +26,11 @@ GO_NO_GO_GRACE = dt.timedelta(minutes=30)
 REVIEW_GRACE = dt.timedelta(days=7)
 BACK_MERGE_EVERY = dt.timedelta(hours=4)
 RUNBOOK_REVIEW_AT = dt.time(10, 0)
+# Health gates: a window's rules each minute, the watch's every 10; a check later than its
+# grace is pointless (the next one is due), so it is skipped.
+HEALTH_CHECK_EVERY = dt.timedelta(minutes=1)
+WATCH_HEALTH_CHECK_EVERY = dt.timedelta(minutes=10)
+HEALTH_CHECK_GRACE = dt.timedelta(minutes=5)
 
 # The kinds `replan()` derives from the release's clock and status. The others are planned by
 # an event (a promotion, a hotfix deploy, an incident) and only a move or a cancel touches them.
@@ -143,6 +148,55 @@ def plan_monitoring_window(
         grace=None,  # a gate, not a reminder: the next promotion waits for it
         schedule_version=release.schedule_version,
         sequence=_next_sequence(release, ActionKind.MONITORING_WINDOW_CLOSES, service),
+    )
+
+
+@transaction.atomic
+def plan_health_checks(
+    release: Release, service: Service, promoted_at: dt.datetime
+) -> list[ScheduledAction]:
+    """Health gates: evaluate the service's rules each minute of its window (the window's
+    close judges it). A re-promotion supersedes the checks of the earlier window."""
+    _lock(release)
+    ScheduledAction.objects.filter(
+        release=release, service=service, kind=ActionKind.HEALTH_CHECK, status__in=LIVE_STATUSES
+    ).update(status=ActionStatus.SUPERSEDED, finished_at=timezone.now(), lease_expires_at=None)
+    first = _next_sequence(release, ActionKind.HEALTH_CHECK, service)
+    closes_at = promoted_at + monitoring_window()
+    dues = []
+    due = promoted_at + HEALTH_CHECK_EVERY
+    while due < closes_at:
+        dues.append(due)
+        due += HEALTH_CHECK_EVERY
+    return ScheduledAction.objects.bulk_create(
+        ScheduledAction(
+            release=release,
+            service=service,
+            kind=ActionKind.HEALTH_CHECK,
+            due_at=due,
+            grace=HEALTH_CHECK_GRACE,
+            schedule_version=release.schedule_version,
+            sequence=first + i,
+        )
+        for i, due in enumerate(dues)
+    )
+
+
+def plan_health_check(
+    release: Release, service: Service | None, due_at: dt.datetime, *, note: str = ""
+) -> ScheduledAction:
+    """One more check, in the caller's transaction (the release is locked): a service's retry
+    after a close that could not judge (service), or the watch's next (no service)."""
+    kind = ActionKind.HEALTH_CHECK if service else ActionKind.WATCH_HEALTH_CHECK
+    return ScheduledAction.objects.create(
+        release=release,
+        service=service,
+        kind=kind,
+        due_at=due_at,
+        grace=HEALTH_CHECK_GRACE,
+        schedule_version=release.schedule_version,
+        sequence=_next_sequence(release, kind, service),
+        note=note,
     )
 
 

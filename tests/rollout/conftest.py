@@ -2,6 +2,11 @@ import pytest
 
 from releasehub.schedule.services import claim_due, run_action
 from tests.factories import readiness_cast
+from tests.rollout.prometheus_fixtures import (  # noqa: F401 (fixtures for the health gates)
+    doomed_prometheus,
+    exporter,
+    prometheus,
+)
 
 ALL_SERVICES = ["identity", "providers", "appointments", "payments", "messaging", "analytics"]
 ALL_APPS = ["patient-web", "doctor-web", "admin-console"]

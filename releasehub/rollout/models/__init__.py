@@ -1,4 +1,5 @@
-"""Release day and after: steps, deployments, the post-release watch, rollbacks, incidents.
+"""Release day and after: steps, deployments, the post-release watch, rollbacks, incidents,
+health gates.
 
 Every row here is evidence and append-only (a trigger refuses UPDATE and DELETE). "Current"
 state is derived from the rows: a service's state is its latest step of each kind, a
@@ -13,6 +14,16 @@ from releasehub.rollout.models.deployments import (
     DeploymentKind,
     DeploymentOutcome,
     DeploymentQuerySet,
+)
+from releasehub.rollout.models.health import (
+    COMPARE,
+    UNDECIDED,
+    Comparison,
+    HealthEvaluation,
+    HealthRule,
+    HealthWindow,
+    Measure,
+    Verdict,
 )
 from releasehub.rollout.models.incidents import (
     Anomaly,
@@ -42,18 +53,25 @@ from releasehub.rollout.models.steps import (
 __all__ = [
     "APP_AFTER_FULL",
     "APP_STEPS",
+    "COMPARE",
     "REPEATABLE",
     "SERVICE_STEPS",
+    "UNDECIDED",
     "Anomaly",
     "AnomalySeverity",
+    "Comparison",
     "Deployment",
     "DeploymentKind",
     "DeploymentOutcome",
     "DeploymentQuerySet",
+    "HealthEvaluation",
+    "HealthRule",
+    "HealthWindow",
     "HotfixFix",
     "Incident",
     "IncidentResolution",
     "LogEntry",
+    "Measure",
     "Retrospective",
     "Rollback",
     "RollbackItem",
@@ -62,4 +80,5 @@ __all__ = [
     "RolloutStep",
     "Severity",
     "Step",
+    "Verdict",
 ]

@@ -13,6 +13,7 @@ from releasehub.audit.models import InterventionKind
 from releasehub.catalog.models import Service
 from releasehub.releases.models import Release
 from releasehub.rollout.errors import RolloutError, refuse
+from releasehub.rollout.gates import gates_on
 from releasehub.rollout.models import SERVICE_STEPS, Deployment, DeploymentKind, RolloutStep, Step
 from releasehub.rollout.rules import (
     cut_short_refusal,
@@ -30,7 +31,7 @@ from releasehub.rollout.services.steps import (
     release_lock,
     step_append,
 )
-from releasehub.schedule.planning import plan_monitoring_window
+from releasehub.schedule.planning import plan_health_checks, plan_monitoring_window
 
 
 @transaction.atomic
@@ -103,6 +104,8 @@ def service_step_record(
             step=step,
         )
         plan_monitoring_window(release, service, at)
+        if gates_on(service):
+            plan_health_checks(release, service, at)
     return step
 
 
@@ -118,9 +121,12 @@ def service_health_record(
     link: str = "",
     note: str = "",
     at: dt.datetime | None = None,
+    by_rules: bool = False,
 ) -> RolloutStep:
     """The SRE's observation during the monitoring window. Healthy without p95 and error rate
-    is a manual health mark: it needs a reason and goes in the ledger."""
+    is a manual health mark: it needs a reason and goes in the ledger. Where health rules judge
+    the service, a person's "healthy" overrules them: always a manual mark. `by_rules`: the
+    health gates' own verdict (services/health.py), evidence in `note`."""
     at = at or timezone.now()
     note = note.strip()
     release = release_lock(release)
@@ -128,8 +134,11 @@ def service_health_record(
     services, _ = component_rows(release)
     row = component_row(services, service)
     refuse(observation_refusal(row))
-    manual = healthy and (p95_ms is None or error_rate is None)
+    judged_by_rules = not by_rules and gates_on(service)
+    manual = healthy and not by_rules and (p95_ms is None or error_rate is None or judged_by_rules)
     if manual and not note:
+        if judged_by_rules:
+            raise RolloutError(f"Health rules judge {service}; marking it healthy needs a reason.")
         raise RolloutError("Healthy without p95 latency and error rate needs a reason.")
     figures = []
     if p95_ms is not None:
