@@ -311,6 +311,11 @@ if _bad_hosts := [
 # Development only: plain http, and (for a fake chat server on this machine) loopback addresses.
 WEBHOOK_ALLOW_HTTP = _read("WEBHOOK_ALLOW_HTTP", env.bool, False)
 WEBHOOK_ALLOW_LOOPBACK = _read("WEBHOOK_ALLOW_LOOPBACK", env.bool, False)
+# Outgoing webhooks (docs/integrations.md): an endpoint is disabled, and staff are e-mailed,
+# after this many failed attempts in a row (any of its deliveries; a success resets the count).
+WEBHOOK_DISABLE_AFTER = _read("WEBHOOK_DISABLE_AFTER", env.int, 10)
+if WEBHOOK_DISABLE_AFTER < 1:
+    raise ImproperlyConfigured("Environment variable WEBHOOK_DISABLE_AFTER must be at least 1.")
 # How long a message is retried (capped exponential backoff) before it is failed for SRE to retry.
 DELIVERY_RETRY_HOURS = _read("DELIVERY_RETRY_HOURS", env.float, 24.0)
 MAILERS = {
@@ -443,7 +448,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Two queues so that a slow mail server never delays a timed action: the Procfile's `worker`
 # consumes `schedule` (and the default queue), its `mailer` only `notify`.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"schedule.*": {"queue": "schedule"}, "notify.*": {"queue": "notify"}}
+CELERY_TASK_ROUTES = {
+    "schedule.*": {"queue": "schedule"},
+    "notify.*": {"queue": "notify"},
+    # Outgoing webhooks wait on other systems like mail does: the mailer's queue, not the engine's.
+    "webhooks.deliver": {"queue": "notify"},
+    "webhooks.recover": {"queue": "notify"},
+}
 # The one place periodic work is defined (beat). The timed-action engine adds its sweeps here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Timed actions: claim due rows every second (the engine's lateness is about this period).

@@ -61,6 +61,7 @@ from releasehub.rollout.models import (
     RolloutStep,
 )
 from releasehub.schedule.models import ScheduledAction
+from releasehub.webhooks.models import Alert, IncomingDelivery, WebhookAttempt, WebhookDelivery
 from tests.factories import FeatureFlagFactory, ReleaseFactory, comms_reference_data, rm, user_with
 
 L = limits

@@ -128,6 +128,17 @@ def post_json(url: str, payload: dict, *, timeout: float) -> None:
     WebhookError for an error status, OSError when it cannot be reached within `timeout`."""
     if problem := webhook_url_problem(url):
         raise WebhookRefused(problem)
+    status, reason = post_checked(url, json.dumps(payload).encode(), headers={}, timeout=timeout)
+    if not 200 <= status < 300:
+        raise WebhookError(f"HTTP Error {status}: {reason}")
+
+
+def post_checked(
+    url: str, body: bytes, *, headers: dict[str, str], timeout: float
+) -> tuple[int, str]:
+    """POST `body` as JSON to a URL whose scheme and host the caller checked, connecting only to
+    public addresses (outgoing webhooks use it too). The answer's status and reason;
+    WebhookRefused for an internal address or a redirect, OSError when it cannot be reached."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     https = parts.scheme.lower() == "https"
@@ -139,8 +150,8 @@ def post_json(url: str, payload: dict, *, timeout: float) -> None:
         connection.request(
             "POST",
             f"{path}?{parts.query}" if parts.query else path,
-            body=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
+            body=body,
+            headers={**headers, "Content-Type": "application/json"},
         )
         answer = connection.getresponse()
         answer.read(1024)
@@ -152,5 +163,4 @@ def post_json(url: str, payload: dict, *, timeout: float) -> None:
             f"{host} answered HTTP {answer.status}, a redirect to {where}; "
             "redirects are not followed"
         )
-    if not 200 <= answer.status < 300:
-        raise WebhookError(f"HTTP Error {answer.status}: {answer.reason}")
+    return answer.status, answer.reason
