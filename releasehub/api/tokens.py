@@ -12,6 +12,7 @@ from releasehub.accounts.machines import machine_user
 from releasehub.accounts.models import Squad, User
 from releasehub.api.models import ApiToken, secret_hash
 from releasehub.api.scopes import PERSONAL_ONLY, Scope, machine_roles
+from releasehub.audit.timeline import record_event
 from releasehub.catalog.models import FrontendApp, Service
 from releasehub.core.errors import ServiceError
 
@@ -72,7 +73,18 @@ def token_create_personal(
         scopes=chosen,
         expires_at=expires_at,
     )
+    _made(token, actor=user)
     return token, secret
+
+
+def _made(token: ApiToken, *, actor: User) -> None:
+    record_event(
+        verb="api.token_created",
+        target=token,
+        actor=actor,
+        summary=f"{token.label} made, scopes {', '.join(token.scopes)}, "
+        f"expires {token.expires_at:%Y-%m-%d}",
+    )
 
 
 @transaction.atomic
@@ -117,6 +129,7 @@ def token_create_integration(
     )
     token.services.set(services)
     token.apps.set(apps)
+    _made(token, actor=actor)
     return token, secret
 
 
@@ -124,11 +137,18 @@ def token_revoke(*, token: ApiToken, actor: User) -> bool:
     """Staff revoke any token, a person their own. Idempotent; True when this call revoked it."""
     if not (actor.is_staff or (token.kind == ApiToken.Kind.PERSONAL and token.user_id == actor.pk)):
         raise TokenError("You may revoke only your own tokens.")
-    return bool(
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=actor
         )
-    )
+        if revoked:
+            record_event(
+                verb="api.token_revoked",
+                target=token,
+                actor=actor,
+                summary=f"{token.label} revoked",
+            )
+    return bool(revoked)
 
 
 def token_for_secret(secret: str, *, address: str | None) -> ApiToken | None:

@@ -161,3 +161,13 @@ def test_docs_and_schema_are_served_without_a_token():
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"swagger-ui-bundle.js" in docs.content
     assert b"cdn" not in docs.content.lower()
+
+
+def test_making_and_revoking_a_token_are_on_the_timeline(personal_token):
+    person = user_with(Role.SRE)
+    token, _ = personal_token(person)
+    token_revoke(token=token, actor=person)
+    token_revoke(token=token, actor=person)  # already revoked: no second event
+    events = TimelineEvent.objects.filter(target_type="api.apitoken", target_id=str(token.pk))
+    assert sorted(e.verb for e in events) == ["api.token_created", "api.token_revoked"]
+    assert all(e.actor == person for e in events)
