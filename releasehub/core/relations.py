@@ -12,3 +12,10 @@ def one_to_one_or_none(instance: Any, name: str) -> Any:
         return getattr(instance, name)
     except ObjectDoesNotExist:
         return None
+
+
+def prefetched(instance: Any, *names: str) -> bool:
+    """Whether `instance` holds the rows of each of `names` from a prefetch_related (reading
+    them then costs no query)."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    return all(name in cache for name in names)

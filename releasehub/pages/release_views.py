@@ -37,7 +37,7 @@ def _rail(request: AuthedRequest, release: Release, stage: stages.Stage, now) ->
 
 def _stage_page(request: AuthedRequest, code, stage: stages.Stage | None) -> HttpResponse:
     # Loaded once with what every stage shows; the stage's own rows are prefetched onto it.
-    release = release_for(request, code, related=sections.RELATED)
+    release = sections.with_hotfix(release_for(request, code, related=sections.RELATED))
     if request.htmx and "form" in request.GET:
         # A disclosure opened: its form alone (releases/sections.py LAZY_FORMS).
         return sections.form_fragment(request, release, request.GET["form"])

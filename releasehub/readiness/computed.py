@@ -11,6 +11,7 @@ from typing import NamedTuple
 from django.apps import apps
 from django.core.exceptions import FieldError
 
+from releasehub.core.relations import prefetched
 from releasehub.readiness.evidence import current_regression
 from releasehub.readiness.models import Suite
 from releasehub.releases.models import Release
@@ -60,10 +61,13 @@ def _keys(keys: list[str], limit: int = 5) -> str:
 
 @register("scope_merged_ci")
 def scope_merged_ci(release: Release) -> Computed:
-    ScopeTicket = _releases_model("ScopeTicket")
-    rows = list(
-        ScopeTicket.objects.filter(release=release).values_list("key", "merged", "ci_passing")
-    )
+    if prefetched(release, "tickets"):  # the dashboard's rows
+        rows = [(t.key, t.merged, t.ci_passing) for t in release.tickets.all()]
+    else:
+        ScopeTicket = _releases_model("ScopeTicket")
+        rows = list(
+            ScopeTicket.objects.filter(release=release).values_list("key", "merged", "ci_passing")
+        )
     if not rows:
         return Computed(True, "No tickets are tagged for this release.")
     unmerged = sorted(key for key, merged, _ in rows if not merged)
@@ -81,14 +85,7 @@ def scope_merged_ci(release: Release) -> Computed:
 
 @register("rollback_plans")
 def rollback_plans(release: Release) -> Computed:
-    ScopeTicket = _releases_model("ScopeTicket")
-    RollbackPlan = _releases_model("RollbackPlan")
-    tickets = ScopeTicket.objects.filter(release=release)
-    changed = dict(
-        tickets.filter(services__isnull=False).values_list("services__id", "services__name")
-    )
-    changed_apps = dict(tickets.filter(apps__isnull=False).values_list("apps__id", "apps__name"))
-    plans = list(RollbackPlan.objects.filter(release=release).values_list("service_id", "app_id"))
+    changed, changed_apps, plans = _changed_and_planned(release)
     planned_services = {s for s, _ in plans if s}
     planned_apps = {a for _, a in plans if a}
     missing = sorted(
@@ -101,6 +98,31 @@ def rollback_plans(release: Release) -> Computed:
     if not total:
         return Computed(True, "The scope changes no service or app.")
     return Computed(True, f"A rollback plan for each of the {total} changed services and apps.")
+
+
+def _changed_and_planned(
+    release: Release,
+) -> tuple[dict[int, str], dict[int, str], list[tuple[int | None, int | None]]]:
+    """Changed services and apps (id: name) and the (service, app) of each rollback plan: from
+    the rows the page prefetched when it has them (the dashboard), else three queries."""
+    tickets_loaded = prefetched(release, "tickets", "rollback_plans") and all(
+        prefetched(t, "services", "apps") for t in release.tickets.all()
+    )
+    if tickets_loaded:
+        tickets = release.tickets.all()
+        return (
+            {s.pk: s.name for t in tickets for s in t.services.all()},
+            {a.pk: a.name for t in tickets for a in t.apps.all()},
+            [(p.service_id, p.app_id) for p in release.rollback_plans.all()],
+        )
+    ScopeTicket = _releases_model("ScopeTicket")
+    RollbackPlan = _releases_model("RollbackPlan")
+    rows = ScopeTicket.objects.filter(release=release)
+    return (
+        dict(rows.filter(services__isnull=False).values_list("services__id", "services__name")),
+        dict(rows.filter(apps__isnull=False).values_list("apps__id", "apps__name")),
+        list(RollbackPlan.objects.filter(release=release).values_list("service_id", "app_id")),
+    )
 
 
 @register("regression_logged")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from releasehub.core.forms import Outcome
 from releasehub.core.http import AuthedRequest
-from releasehub.core.relations import one_to_one_or_none
+from releasehub.core.relations import one_to_one_or_none, prefetched
 from releasehub.releases import forms, selectors
 from releasehub.releases.access import capabilities, release_for
 from releasehub.releases.models import (
@@ -125,7 +125,7 @@ def build_form(name: str, release: Release, request: AuthedRequest) -> forms.Pag
             return forms.TicketForm(initial=initial, user=request.user)
         case "plan":
             # The release may come without its scope prefetched (a form fetched on its own).
-            if "tickets" not in getattr(release, "_prefetched_objects_cache", {}):
+            if not prefetched(release, "tickets"):
                 release = selectors.with_scope_of(release)
             missing = selectors.missing_plans(release)
             return forms.RollbackPlanForm(
@@ -174,14 +174,21 @@ def form_fragment(request: AuthedRequest, release: Release, name: str) -> HttpRe
     return render(request, f"{TEMPLATE}#{lazy.partial}", context)
 
 
-# The rows the chrome of every stage reads with the release (header, hotfix approval).
-RELATED = (
-    "release_manager",
-    "train",
-    "hotfix__supervising_sre",
-    "hotfix__requested_by",
-    "hotfix__approval__decided_by",
-)
+# The rows the chrome of every stage reads with the release (its header). A hotfix's own rows
+# come in a second query, and only for a hotfix (`with_hotfix`): joined into this one, they made
+# PostgreSQL plan an eight-table join for every release page (3 ms of planning, 3 ms of SQL
+# compiling, for rows that an ordinary release does not have).
+RELATED = ("release_manager", "train")
+HOTFIX_RELATED = ("supervising_sre", "requested_by", "approval__decided_by")
+
+
+def with_hotfix(release: Release) -> Release:
+    """A hotfix release with its hotfix row and the people on it read (one query); a train
+    release as it is. Afterwards `release.hotfix` reads no more."""
+    if release.is_hotfix:
+        hotfix = Hotfix.objects.select_related(*HOTFIX_RELATED).filter(release=release).first()
+        Release.hotfix.related.set_cached_value(release, hotfix)
+    return release
 
 
 def prefetch_for(release: Release, shown: Collection[str] | None) -> Release:
@@ -231,7 +238,9 @@ def detail_context(
     """Everything the release's own sections show (only what the sections `shown` need, when
     given), with `bound` forms in place of blank ones. `release`, when given, is the one named
     by `code` with `RELATED` joined."""
-    release = prefetch_for(release or release_for(request, code, related=RELATED), shown)
+    release = prefetch_for(
+        release or with_hotfix(release_for(request, code, related=RELATED)), shown
+    )
     now = timezone.now()
     hotfix: Hotfix | None = one_to_one_or_none(release, "hotfix") if release.is_hotfix else None
     context: dict[str, Any] = {

@@ -522,4 +522,4 @@ def test_an_action_in_a_stage_has_the_rail_refresh_its_badges(client, manager, r
         rail = client.get(rail_url, **HTMX).content.decode()
     assert rail.lstrip().startswith('<nav id="stage-rail"') and "stage-panel" not in rail
     assert _open_stage(rail) == "freeze" and "stage-badge" not in rail
-    assert len(ctx.captured_queries) <= 8
+    assert len(ctx.captured_queries) <= 9
