@@ -380,6 +380,15 @@ LIVE_POLL_SECONDS |= {name: int(value) for name, _, value in _poll}
 LIVE_POLL_MAX_STALE = _read("LIVE_POLL_MAX_STALE", env.int, 60)
 if LIVE_POLL_MAX_STALE < 1:
     raise ImproperlyConfigured("Environment variable LIVE_POLL_MAX_STALE must be at least 1.")
+# What the release pages and the dashboard derive from a release's rows (the Go/No-Go and smoke
+# panels, the dashboard's cards) is built once per version of the rows and shared through the
+# cache by everyone reading them (audit/live.py `shared`) for at most this many seconds, and
+# never longer than LIVE_POLL_MAX_STALE; 0 builds it for every read.
+LIVE_SHARED_SECONDS = _read("LIVE_SHARED_SECONDS", env.int, LIVE_POLL_MAX_STALE)
+if not 0 <= LIVE_SHARED_SECONDS <= LIVE_POLL_MAX_STALE:
+    raise ImproperlyConfigured(
+        "Environment variable LIVE_SHARED_SECONDS must be between 0 and LIVE_POLL_MAX_STALE."
+    )
 # The largest history file the metrics page accepts (bytes); the command has no limit.
 HISTORY_IMPORT_MAX_BYTES = _read("HISTORY_IMPORT_MAX_BYTES", env.int, 5 * 1024 * 1024)
 # How long each backend service is watched after its production promotion (runbook: 15).

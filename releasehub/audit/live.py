@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Subquery
+from django.core.cache import cache
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -77,22 +78,56 @@ def polled(marker: Marker) -> Callable[[Callable[..., HttpResponse]], Callable[.
     return decorate
 
 
+NO_EVENT = "e0"
+
+
+def _version(events: Any) -> str:
+    """The latest of `events` as a version: its id, and its random code, so that no other
+    database state (another test's rolled-back rows, a restored copy) has the same one."""
+    latest = events.order_by("-id").values_list("id", "code").first()
+    return f"e{latest[0]}-{latest[1].hex}" if latest else NO_EVENT
+
+
 def release_marker(request: HttpRequest, code: Any, **_: Any) -> str:
-    """The id of the release's latest timeline event (index `timeline_version`). Written like
+    """The release's latest timeline event (index `timeline_version`). Written like
     `latest_marker`: a panel inside the dashboard starts with the dashboard's version, which
     is also right for the panel when the latest event of all is its release's."""
     releases = TimelineEvent._meta.get_field("release").related_model._default_manager
-    latest = (
+    return _version(
         TimelineEvent.objects.filter(
             release=Subquery(releases.filter(code=code).order_by().values("pk")[:1])
         )
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
     )
-    return f"e{latest or 0}"
+
+
+def release_version(release: Any) -> str:
+    """`release_marker` for a release already read (one query on `timeline_version`)."""
+    return _version(TimelineEvent.objects.filter(release=release))
 
 
 def latest_marker(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
-    """The id of the latest timeline event of all (the primary key's index)."""
-    return f"e{TimelineEvent.objects.aggregate(latest=Max('id'))['latest'] or 0}"
+    """The latest timeline event of all (the primary key's index)."""
+    return _version(TimelineEvent.objects.all())
+
+
+def version_of(live_since: str) -> str:
+    """The marker inside a stamp (`stamp`): what a view wrapped in `polled` was read at."""
+    return live_since.partition("@")[0]
+
+
+def shared[T](name: str, version: str, build: Callable[[], T]) -> T:
+    """What `build` derives from the rows at `version` (a marker: `release_version`,
+    `latest_marker`), shared by everyone who reads them at that version through the cache
+    every web process shares: after a change the first reader builds it, and the crowd
+    watching the release reads the copy. Like a poll's 204, a copy is kept at most
+    LIVE_SHARED_SECONDS (no more than LIVE_POLL_MAX_STALE), for what changes without a timeline
+    event. Only for what a page shows: a service deciding on the state reads the rows
+    themselves."""
+    if version == NO_EVENT or not settings.LIVE_SHARED_SECONDS:
+        return build()
+    key = f"live:{name}:{version}"
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, timeout=settings.LIVE_SHARED_SECONDS)
+    return found

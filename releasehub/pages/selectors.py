@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 
 from releasehub.accounts.models import Role, User
-from releasehub.catalog.models import FrontendApp, Service
+from releasehub.audit import live
 from releasehub.comms.selectors import release_comms
-from releasehub.core.relations import one_to_one_or_none
+from releasehub.core.relations import one_to_one_or_none, prefetched
 from releasehub.notify.selectors import deliveries_for_release
 from releasehub.readiness.evidence import currents_by
 from releasehub.readiness.models import ChecklistItem, Phase, SignOff, SquadInvolvement
@@ -19,8 +19,8 @@ from releasehub.readiness.panels import (
     SMOKE_LIVE_STATUSES,
     SMOKE_STATUSES,
     SRE_SLOT,
-    go_no_go_state,
-    smoke_state,
+    shown_go_no_go_state,
+    shown_smoke_state,
     squad_slot,
     stale_before,
 )
@@ -38,18 +38,21 @@ def other_app_sections(release: Release, user: User, shown: Collection[str] | No
     return {
         "comms": release_comms(release, user) if wanted("release-comms") else None,
         # A hotfix has no Go/No-Go of its own: the RM's approval of the request stands for it.
-        "gng": go_no_go_state(release)
+        "gng": shown_go_no_go_state(release)
         if wanted("go-no-go-panel") and not release.is_hotfix
         else None,
-        "smoke": smoke_state(release) if wanted("smoke-panel") else None,
+        "smoke": shown_smoke_state(release) if wanted("smoke-panel") else None,
         "actions": actions_for_release(release) if wanted("timed-actions") else [],
         "deliveries": deliveries_for_release(release) if wanted("delivery-log") else [],
     }
 
 
-def upcoming_releases(count: int) -> list[Release]:
+def upcoming_releases(count: int, version: str | None = None) -> list[Release]:
     """The next `count` open releases with what their dashboard cards show (scope problems,
-    pending exceptions): five queries, none for what only the release page shows."""
+    pending exceptions): five queries, none for what only the release page shows. With the
+    `version` they were read at (the latest event of all), shared like the panels."""
+    if version is not None:
+        return live.shared(f"upcoming:{count}", version, lambda: upcoming_releases(count))
     tickets = ScopeTicket.objects.prefetch_related("services", "apps")
     return list(
         Release.objects.filter(status__in=Release.OPEN_STATUSES)
@@ -63,16 +66,19 @@ def upcoming_releases(count: int) -> list[Release]:
     )
 
 
-def current_release_panels(release: Release | None) -> dict:
+def current_release_panels(release: Release | None, version: str) -> dict:
     """The dashboard's readiness panels for the current release: Go/No-Go until release day
-    moves past it, the smoke checklist while QA runs it (a failure then shows at once)."""
+    moves past it, the smoke checklist while QA runs it (a failure then shows at once). Read
+    at the dashboard's `version` (the latest event of all), so no query when nothing changed."""
     if release is None:
         return {"gng": None, "smoke": None}
     return {
-        "gng": go_no_go_state(release)
+        "gng": shown_go_no_go_state(release, version=version)
         if release.status in PANEL_LIVE_STATUSES and not release.is_hotfix
         else None,
-        "smoke": smoke_state(release) if release.status in SMOKE_LIVE_STATUSES else None,
+        "smoke": shown_smoke_state(release, version=version)
+        if release.status in SMOKE_LIVE_STATUSES
+        else None,
     }
 
 
@@ -96,14 +102,10 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _prefetched(release: Release, name: str) -> bool:
-    return name in getattr(release, "_prefetched_objects_cache", {})
-
-
 def _missing_plans(release: Release, squads: list | None) -> int:
     """Changed services and apps without a rollback plan; only `squads`' tickets if given.
     From the page's rows when its stage loaded the tickets and plans, else one query."""
-    if _prefetched(release, "tickets") and _prefetched(release, "rollback_plans"):
+    if prefetched(release, "tickets", "rollback_plans"):
         ids = {s.pk for s in squads or []}
         mine = [t for t in release.tickets.all() if squads is None or t.squad_id in ids]
         changed = {("s", s.pk) for t in mine for s in t.services.all()}
@@ -111,27 +113,23 @@ def _missing_plans(release: Release, squads: list | None) -> int:
         planned = {("s", p.service_id) for p in release.rollback_plans.all()}
         planned |= {("a", p.app_id) for p in release.rollback_plans.all()}
         return len(changed - planned)
-    tickets = ScopeTicket.objects.filter(release=release)
+    # Three plain reads: the union of subqueries this was cost more to build and to plan
+    # (2.9 ms against 1.5 ms on PostgreSQL) than the rows it saved.
+    services = ScopeTicket.services.through.objects.filter(scopeticket__release=release)
+    apps = ScopeTicket.apps.through.objects.filter(scopeticket__release=release)
     if squads is not None:
-        tickets = tickets.filter(squad__in=squads)
-    plans = RollbackPlan.objects.filter(release=release)
-    services = (
-        Service.objects.filter(pk__in=tickets.values("services"))
-        .exclude(pk__in=plans.filter(service__isnull=False).values("service"))
-        .values("pk")
-    )
-    apps = (
-        FrontendApp.objects.filter(pk__in=tickets.values("apps"))
-        .exclude(pk__in=plans.filter(app__isnull=False).values("app"))
-        .values("pk")
-    )
-    # Both counts in one query; `all` keeps a service and an app of the same id apart.
-    return services.union(apps, all=True).count()
+        services = services.filter(scopeticket__squad__in=squads)
+        apps = apps.filter(scopeticket__squad__in=squads)
+    changed = {("s", pk) for pk in services.values_list("service_id", flat=True)}
+    changed |= {("a", pk) for pk in apps.values_list("frontendapp_id", flat=True)}
+    plans = RollbackPlan.objects.filter(release=release).order_by()
+    planned = {("s", s) if s else ("a", a) for s, a in plans.values_list("service_id", "app_id")}
+    return len(changed - planned)
 
 
 def _broken_tickets(release: Release, squads: list) -> int:
     """The squads' tickets not merged or failing CI (from the page's rows when it has them)."""
-    if _prefetched(release, "tickets"):
+    if prefetched(release, "tickets"):
         ids = {s.pk for s in squads}
         return sum(
             1
@@ -182,7 +180,7 @@ def _sign_offs_owed(release: Release, user: User) -> list[str]:
 
 
 def stage_badges(release: Release, user: User) -> dict[str, Badge]:
-    """Per stage slug, what waits for `user` there (at most 6 queries, whatever the data; fewer
+    """Per stage slug, what waits for `user` there (at most 8 queries, whatever the data; fewer
     on a stage that loaded the rows it counts)."""
     badges = {slug: Badge() for slug in ("scope", "freeze", "readiness", "go-no-go", "release-day")}
     if not release.is_open:

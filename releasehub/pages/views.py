@@ -19,7 +19,9 @@ from releasehub.releases.models import Release
 @live.polled(live.latest_marker)
 def dashboard(request: AuthedRequest, live_since: str) -> HttpResponse:
     now = timezone.now()
-    upcoming = pages.upcoming_releases(2)
+    # What the cards and panels read is shared by everyone at this version (audit.live.shared).
+    version = live.version_of(live_since)
+    upcoming = pages.upcoming_releases(2, version)
     cards = [
         {
             "release": r,
@@ -37,7 +39,7 @@ def dashboard(request: AuthedRequest, live_since: str) -> HttpResponse:
         "approvals": selectors.pending_approvals_for(request.user),
         "live_since": live_since,
         # The nearest open release is the current one.
-        **pages.current_release_panels(upcoming[0] if upcoming else None),
+        **pages.current_release_panels(upcoming[0] if upcoming else None, version),
     }
     template = "pages/dashboard.html"
     if request.htmx:

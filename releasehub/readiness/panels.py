@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from releasehub.accounts.models import Role, Squad
+from releasehub.audit import live
 from releasehub.audit.models import TimelineEvent
 from releasehub.readiness.computed import Computed, compute
 from releasehub.readiness.evidence import current_of, currents_by
@@ -272,7 +273,31 @@ class GoNoGoState:
 
 
 def go_no_go_state(release: Release, *, now: dt.datetime | None = None) -> GoNoGoState:
-    now = now or timezone.now()
+    """The Go/No-Go state from the rows themselves (13 queries): what the services decide on."""
+    return GoNoGoState(release, now or timezone.now(), *_go_no_go_rows(release))
+
+
+def shown_go_no_go_state(
+    release: Release, *, now: dt.datetime | None = None, version: str | None = None
+) -> GoNoGoState:
+    """The Go/No-Go state as a page shows it: built once per version of the release (or the
+    `version` of everything the page read, the dashboard's) and shared by everyone reading it
+    (audit.live.shared); one query, the version, when it is there."""
+    version = version or live.release_version(release)
+    rows = live.shared(f"go-no-go:{release.code.hex}", version, lambda: _go_no_go_rows(release))
+    return GoNoGoState(release, now or timezone.now(), *rows)
+
+
+type GoNoGoRows = tuple[
+    list[SlotState],
+    GoNoGoDecision | None,
+    list[GoNoGoDecision],
+    dt.datetime | None,
+    list[ChecklistRow],
+]
+
+
+def _go_no_go_rows(release: Release) -> GoNoGoRows:
     squads = list(Squad.objects.all())
     signoffs = list(
         SignOff.objects.filter(release=release).select_related("actor", "squad").order_by("id")
@@ -301,7 +326,7 @@ def go_no_go_state(release: Release, *, now: dt.datetime | None = None) -> GoNoG
             )
         )
     pre_release = checklist_rows(release, [Phase.PRE_RELEASE])[Phase.PRE_RELEASE]
-    return GoNoGoState(release, now, rows, decision, decisions, scope_change, pre_release)
+    return rows, decision, decisions, scope_change, pre_release
 
 
 # Smoke -------------------------------------------------------------------------------------
@@ -332,4 +357,16 @@ class SmokeState:
 
 
 def smoke_state(release: Release) -> SmokeState:
-    return SmokeState(release, checklist_rows(release, [Phase.SMOKE])[Phase.SMOKE])
+    return SmokeState(release, _smoke_rows(release))
+
+
+def shown_smoke_state(release: Release, *, version: str | None = None) -> SmokeState:
+    """`smoke_state` as a page shows it, shared like `shown_go_no_go_state`."""
+    version = version or live.release_version(release)
+    return SmokeState(
+        release, live.shared(f"smoke:{release.code.hex}", version, lambda: _smoke_rows(release))
+    )
+
+
+def _smoke_rows(release: Release) -> list[ChecklistRow]:
+    return checklist_rows(release, [Phase.SMOKE])[Phase.SMOKE]

@@ -22,6 +22,7 @@ from releasehub.readiness.panels import (
     SmokeState,
     checklist_rows,
     go_no_go_state,
+    shown_go_no_go_state,
 )
 from releasehub.releases.models import Release
 
@@ -67,7 +68,7 @@ def _meeting(release: Release) -> MeetingState:
 
 
 def readiness_page(release: Release, *, now: dt.datetime | None = None) -> ReadinessPage:
-    go_no_go = go_no_go_state(release, now=now)
+    go_no_go = shown_go_no_go_state(release, now=now)
     rest = checklist_rows(release, [Phase.MEETING, Phase.SMOKE, Phase.POST_RELEASE])
     checklists = {Phase.PRE_RELEASE.value: go_no_go.pre_release, **rest}
     results = current_regression(release)

@@ -22,8 +22,8 @@ from releasehub.readiness.panels import (
     SIGNING_STATUSES,
     Slot,
     SmokeState,
-    go_no_go_state,
-    smoke_state,
+    shown_go_no_go_state,
+    shown_smoke_state,
 )
 from releasehub.readiness.selectors import readiness_page
 from releasehub.readiness.services.checklists import (
@@ -129,7 +129,8 @@ def page(request: AuthedRequest, code: UUID) -> HttpResponse:
 @live.polled(live.release_marker)
 def panel(request: AuthedRequest, code: UUID, live_since: str) -> HttpResponse:
     release = release_for(request, code)
-    context = {"gng": go_no_go_state(release), "live_since": live_since}
+    gng = shown_go_no_go_state(release, version=live.version_of(live_since))
+    context = {"gng": gng, "live_since": live_since}
     return render(request, "readiness/_go_no_go_panel.html", context)
 
 
@@ -138,7 +139,8 @@ def panel(request: AuthedRequest, code: UUID, live_since: str) -> HttpResponse:
 @live.polled(live.release_marker)
 def smoke_panel(request: AuthedRequest, code: UUID, live_since: str) -> HttpResponse:
     release = release_for(request, code)
-    context = {"smoke": smoke_state(release), "live_since": live_since}
+    smoke = shown_smoke_state(release, version=live.version_of(live_since))
+    context = {"smoke": smoke, "live_since": live_since}
     return render(request, "readiness/_smoke_panel.html", context)
 
 
