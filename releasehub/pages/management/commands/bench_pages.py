@@ -254,7 +254,9 @@ class Command(BaseCommand):
         if not probe.url:
             self.stdout.write(f"{probe.name:<26}not supported (the fragment carries no version)")
             return
-        readable = [r for r in probe.times if probe.times[r]]
+        # A ratio needs the flags list read by the same person (it fails, say, with DEBUG off
+        # and no collectstatic: every page then answers 500).
+        readable = [r for r in probe.times if probe.times[r] and flags.times.get(r)]
         if not readable:
             self.stdout.write(f"{probe.name:<26}not measured (status by role): {probe.status}")
             return
