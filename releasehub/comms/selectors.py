@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from releasehub.accounts.models import Role, User
+from releasehub.audit import live
 from releasehub.comms.changelog import is_final
 from releasehub.comms.models import Message, MessageKind
 from releasehub.releases.access import is_rm
@@ -90,9 +91,19 @@ def messages_for_release(release: Release) -> list[Message]:
     )
 
 
-def release_comms(release: Release, user: User, now: dt.datetime | None = None) -> dict:
-    """Context of templates/comms/_release_comms.html (3 queries)."""
-    sent = messages_for_release(release)
+def release_comms(
+    release: Release, user: User, now: dt.datetime | None = None, version: str | None = None
+) -> dict:
+    """Context of templates/comms/_release_comms.html (3 queries). With the release's `version`
+    (a page that read it) the sent messages are shared at that version (audit.live.shared):
+    sending one writes a timeline event in the same transaction."""
+    sent = (
+        messages_for_release(release)
+        if version is None
+        else live.shared(
+            f"comms:{release.code.hex}", version, lambda: messages_for_release(release)
+        )
+    )
     suggestion = suggested_message(release, {m.kind for m in sent}, now)
     kinds = (
         [MessageKind.HOTFIX]

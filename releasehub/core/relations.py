@@ -19,3 +19,17 @@ def prefetched(instance: Any, *names: str) -> bool:
     them then costs no query)."""
     cache = getattr(instance, "_prefetched_objects_cache", {})
     return all(name in cache for name in names)
+
+
+def prefetched_rows(instance: Any, names: list[str]) -> dict[str, Any]:
+    """The rows of `names` that a prefetch_related left on `instance` (each a QuerySet holding
+    its rows: what the related manager answers, and what pickles with them)."""
+    cache = vars(instance)["_prefetched_objects_cache"]
+    return {name: cache[name] for name in names}
+
+
+def keep_prefetched(instance: Any, rows: dict[str, Any]) -> None:
+    """Put `rows` (from `prefetched_rows` on another copy of the same row) on `instance`, as if
+    it had been prefetched onto it."""
+    state = vars(instance)
+    state["_prefetched_objects_cache"] = {**state.get("_prefetched_objects_cache", {}), **rows}

@@ -3,6 +3,7 @@ panels that matter at that point of the runbook, with a rail to the other stages
 the stage its clock says (or the one that shows `?section=`), each stage has a URL of its own,
 and an htmx request gets only the rail and the stage (what a rail link swaps)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from releasehub.audit import live
 from releasehub.core.http import AuthedRequest
 from releasehub.core.pagination import paginate
 from releasehub.pages import selectors as pages
@@ -49,8 +51,12 @@ def _stage_page(request: AuthedRequest, code, stage: stages.Stage | None) -> Htt
         # An action in the stage changed something: its badges again, nothing else.
         return render(request, "pages/_stages.html#stage-rail", _rail(request, release, stage, now))
     shown = stage.sections_for(release)
-    context = sections.detail_context(request, release.code, shown=shown, release=release)
-    context.update(pages.other_app_sections(release, request.user, shown))
+    # Read once for what the stage may share with everyone reading the release at this version.
+    version = live.release_version(release) if settings.LIVE_SHARED_SECONDS else None
+    context = sections.detail_context(
+        request, release.code, shown=shown, release=release, version=version
+    )
+    context.update(pages.other_app_sections(release, request.user, shown, version))
     context.update(_rail(request, release, stage, now))
     context.update(
         shown=shown,

@@ -28,20 +28,23 @@ from releasehub.releases.models import FreezeException, Release, RollbackPlan, S
 from releasehub.schedule.selectors import actions_for_release
 
 
-def other_app_sections(release: Release, user: User, shown: Collection[str] | None = None) -> dict:
+def other_app_sections(
+    release: Release, user: User, shown: Collection[str] | None = None, version: str | None = None
+) -> dict:
     """What the readiness, schedule, notify and comms apps show on the release page: those of
-    `shown` (DOM ids, see pages/stages.py), or all of them."""
+    `shown` (DOM ids, see pages/stages.py), or all of them; the panels shared at the release's
+    `version` when the page read it already."""
 
     def wanted(section: str) -> bool:
         return shown is None or section in shown
 
     return {
-        "comms": release_comms(release, user) if wanted("release-comms") else None,
+        "comms": release_comms(release, user, version=version) if wanted("release-comms") else None,
         # A hotfix has no Go/No-Go of its own: the RM's approval of the request stands for it.
-        "gng": shown_go_no_go_state(release)
+        "gng": shown_go_no_go_state(release, version=version)
         if wanted("go-no-go-panel") and not release.is_hotfix
         else None,
-        "smoke": shown_smoke_state(release) if wanted("smoke-panel") else None,
+        "smoke": shown_smoke_state(release, version=version) if wanted("smoke-panel") else None,
         "actions": actions_for_release(release) if wanted("timed-actions") else [],
         "deliveries": deliveries_for_release(release) if wanted("delivery-log") else [],
     }

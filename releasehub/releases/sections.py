@@ -19,9 +19,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from releasehub.audit import live
 from releasehub.core.forms import Outcome
 from releasehub.core.http import AuthedRequest
-from releasehub.core.relations import one_to_one_or_none, prefetched
+from releasehub.core.relations import (
+    keep_prefetched,
+    one_to_one_or_none,
+    prefetched,
+    prefetched_rows,
+)
 from releasehub.releases import forms, selectors
 from releasehub.releases.access import capabilities, release_for
 from releasehub.releases.models import (
@@ -191,15 +197,20 @@ def with_hotfix(release: Release) -> Release:
     return release
 
 
-def prefetch_for(release: Release, shown: Collection[str] | None) -> Release:
+def prefetch_for(
+    release: Release, shown: Collection[str] | None, *, version: str | None = None
+) -> Release:
     """Add to `release` the rows the sections `shown` read (all of them when None): one query
-    a kind, and none for a section the stage does not show."""
+    a kind, and none for a section the stage does not show. With the release's `version`
+    (`audit.live.release_version`) the rows are shared by everyone reading the release at that
+    version (`audit.live.shared`): every change to them writes a timeline event. Only for what a
+    page shows; a hotfix's own rows are read each time."""
 
     def needs(*sections: str) -> bool:
         return shown is None or any(s in shown for s in sections)
 
     # The freeze banner (on every stage) counts the pending exceptions.
-    lookups: list[str | Prefetch] = [
+    lookups: list[Prefetch] = [
         Prefetch(
             "exceptions",
             queryset=FreezeException.objects.select_related("requested_by", "decision__decided_by"),
@@ -222,10 +233,26 @@ def prefetch_for(release: Release, shown: Collection[str] | None) -> Release:
     ]:
         if needs(section):
             lookups.append(Prefetch(name, queryset=related))
+    if version is None:
+        prefetch_related_objects([release], *lookups)
+    else:
+        names = [lookup.prefetch_to for lookup in lookups]
+        rows = live.shared(
+            f"release-rows:{release.code.hex}:{'+'.join(names)}",
+            version,
+            lambda: _rows_of(release, lookups, names),
+        )
+        keep_prefetched(release, rows)
     if release.is_hotfix and needs("hotfix"):
-        lookups += ["hotfix__follow_ups__confirmed_by", "hotfix__services", "hotfix__apps"]
-    prefetch_related_objects([release], *lookups)
+        prefetch_related_objects(
+            [release], "hotfix__follow_ups__confirmed_by", "hotfix__services", "hotfix__apps"
+        )
     return release
+
+
+def _rows_of(release: Release, lookups: list[Prefetch], names: list[str]) -> dict[str, Any]:
+    prefetch_related_objects([release], *lookups)
+    return prefetched_rows(release, names)
 
 
 def detail_context(
@@ -234,12 +261,15 @@ def detail_context(
     bound: dict | None = None,
     shown: Collection[str] | None = None,
     release: Release | None = None,
+    version: str | None = None,
 ) -> dict:
     """Everything the release's own sections show (only what the sections `shown` need, when
     given), with `bound` forms in place of blank ones. `release`, when given, is the one named
-    by `code` with `RELATED` joined."""
+    by `code` with `RELATED` joined; with its `version` its rows may be a shared copy."""
     release = prefetch_for(
-        release or with_hotfix(release_for(request, code, related=RELATED)), shown
+        release or with_hotfix(release_for(request, code, related=RELATED)),
+        shown,
+        version=version,
     )
     now = timezone.now()
     hotfix: Hotfix | None = one_to_one_or_none(release, "hotfix") if release.is_hotfix else None
@@ -252,8 +282,11 @@ def detail_context(
         "next": selectors.next_milestone(release, now),
         "pending": selectors.pending_exceptions(release),
         "squad_ids": {s.pk for s in request.user.squads},
-        # The latest few; the whole timeline is a page of its own (pages:timeline).
-        "timeline": list(release.timeline.select_related("actor")[:LATEST_EVENTS]),
+        # The latest few; the whole timeline is a page of its own (pages:timeline). The version
+        # is the latest event: what it names cannot have changed.
+        "timeline": latest_events(release)
+        if version is None
+        else live.shared(f"latest:{release.code.hex}", version, lambda: latest_events(release)),
         "hotfix": hotfix,
     }
     if shown is None or not NEEDS_TICKETS.isdisjoint(shown):
@@ -271,6 +304,10 @@ def detail_context(
     context.update(open_forms(release, request, context))
     context.update(bound or {})
     return context
+
+
+def latest_events(release: Release) -> list:
+    return list(release.timeline.select_related("actor")[:LATEST_EVENTS])
 
 
 def shown_on_client(request: AuthedRequest) -> set[str]:

@@ -124,7 +124,8 @@ DETAIL_QUERIES_WITH_CHECKLISTS = tuple(n + SESSION for n in (22, 13, 10))
 @pytest.fixture(autouse=True)
 def _built_for_every_read(settings):
     # The counts below are what a page costs to build: nothing is shared from an earlier read
-    # (audit.live.shared; tests/readiness/test_shared_panels.py counts a shared read).
+    # (audit.live.shared; tests/readiness/test_shared_panels.py and
+    # tests/pages/test_shared_stage_rows.py count a shared read).
     settings.LIVE_SHARED_SECONDS = 0
 
 
