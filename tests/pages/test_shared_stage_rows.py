@@ -46,6 +46,18 @@ def _shared(settings):
     settings.LIVE_SHARED_SECONDS = settings.LIVE_POLL_MAX_STALE
 
 
+def save_plan(release, actor, slug: str, previous: str) -> None:
+    """A plan through the service: a timeline event, a new version of the release."""
+    rollback_plan_save(
+        release=release,
+        actor=actor,
+        component=service(slug),
+        strategy="redeploy_container",
+        previous=previous,
+        steps=f"Redeploy {previous}.",
+    )
+
+
 @pytest.fixture
 def manager():
     return rm(username="asha")
@@ -63,14 +75,7 @@ def release(manager) -> Release:
         services=[service("identity"), service("payments")],
         added_by=manager,
     )
-    rollback_plan_save(
-        release=release,
-        actor=manager,
-        component=service("identity"),
-        strategy="redeploy_container",
-        previous="v41",
-        steps="Redeploy v41.",
-    )
+    save_plan(release, manager, "identity", "v41")
     risk_add(release=release, actor=manager, description="Payments gateway timeouts")
     return release
 
@@ -115,14 +120,7 @@ def test_a_change_through_the_services_is_on_the_next_read(client, release, mana
     url = reverse("pages:stage", args=[release.code, "readiness"])
     before, _ = read(client, manager, url)
     assert "Still without a rollback plan: <strong>Payments</strong>" in before
-    rollback_plan_save(
-        release=release,
-        actor=manager,
-        component=service("payments"),
-        strategy="redeploy_container",
-        previous="v7",
-        steps="Redeploy v7.",
-    )
+    save_plan(release, manager, "payments", "v7")
     sre = user_with(Role.SRE, username="kiran")
     oncall_assign(release=release, actor=manager, role="sre_primary", person=sre)
     after, _ = read(client, manager, url)
