@@ -216,7 +216,9 @@ def prefetch_for(
             queryset=FreezeException.objects.select_related("requested_by", "decision__decided_by"),
         )
     ]
-    if needs(*NEEDS_TICKETS):
+    # Shared, they cost a read once per version: then every stage has them for the rail's
+    # badges (tickets not merged, changed components without a plan) at no query.
+    if needs(*NEEDS_TICKETS) or version is not None:
         tickets = ScopeTicket.objects.select_related("squad", "added_by")
         lookups += [
             Prefetch("tickets", queryset=tickets.prefetch_related("services", "apps")),
